@@ -1,0 +1,177 @@
+"""Charts in one house style (Government Analysis Function guidance).
+
+* a title that states the message, a subtitle with the measure and period;
+* the Analysis Function colour-blind-safe categorical palette;
+* horizontal labels, no dual axes, a source line;
+* rendered to SVG deterministically (no dates, fixed hash salt), so two builds give the same bytes.
+
+Every chart returned here is shown in a pack by :func:`reviewpack.report.show_figure`,
+which also requires alt text.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+#: Government Analysis Function categorical palette (colour-blind safe, in order).
+PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+#: Colour for "the rest" / context series.
+CONTEXT_GREY = "#BFBFBF"
+TEXT = "#0B0C0C"
+
+_STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "font.size": 10,
+    "axes.edgecolor": "#505a5f",
+    "axes.labelcolor": TEXT,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "reviewpack",
+    "figure.dpi": 100,
+}
+
+
+def apply_style() -> None:
+    """Apply the house style to matplotlib's global settings."""
+    plt.rcParams.update(_STYLE)
+
+
+def colours_for(areas: list[str]) -> dict[str, str]:
+    """A stable colour per area, in the order given."""
+    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(areas)}
+
+
+def new_figure(title: str, subtitle: str, source: str, size: tuple[float, float] = (8.0, 4.2)) -> tuple[Figure, plt.Axes]:
+    """A figure with the house title (the message), subtitle (measure and period) and source line.
+
+    Parameters
+    ----------
+    title : str
+        The message, e.g. "North holds a fifth of Walsall's residents".
+    subtitle : str
+        The measure and period, e.g. "Residents, all ages, mid-2012 to Census 2021".
+    source : str
+        Source line shown under the chart.
+    size : tuple
+        Width and height in inches.
+    """
+    apply_style()
+    fig = Figure(figsize=size)
+    fig.text(0.01, 0.97, title, fontsize=12.5, fontweight="bold", color=TEXT, va="top", ha="left", wrap=True)
+    fig.text(0.01, 0.905, subtitle, fontsize=10, color="#505a5f", va="top", ha="left")
+    fig.text(0.01, 0.015, f"Source: {source}", fontsize=8, color="#505a5f", va="bottom", ha="left")
+    ax = fig.add_axes((0.09, 0.14, 0.88, 0.68))
+    return fig, ax
+
+
+def to_svg(fig: Figure) -> str:
+    """Render a figure to SVG text, deterministically (no date or tool metadata)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | None, title: str, subtitle: str, source: str) -> Figure:
+    """Line chart of residents (all ages) by year, one line per area; estimates drawn hollow.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``year, area, population, estimated`` (all ages).
+    areas : list of str
+        Areas in legend order.
+    highlight : str, optional
+        An area drawn in colour while the others are grey (locality packs).
+    """
+    fig, ax = new_figure(title, subtitle, source)
+    cols = colours_for(areas)
+    for area in areas:
+        g = table[table["area"] == area].sort_values("year")
+        colour = cols[area] if highlight in (None, area) else CONTEXT_GREY
+        width = 2.4 if highlight == area else 1.6
+        ax.plot(g["year"], g["population"], color=colour, linewidth=width, zorder=3 if highlight == area else 2)
+        real = g[~g["estimated"]]
+        est = g[g["estimated"]]
+        ax.scatter(real["year"], real["population"], color=colour, s=22, zorder=4)
+        ax.scatter(est["year"], est["population"], facecolor="white", edgecolor=colour, s=34, linewidth=1.6, zorder=4)
+        last = g.iloc[-1]
+        ax.annotate(area, (last["year"], last["population"]), xytext=(6, 0), textcoords="offset points", va="center", color=colour if colour != CONTEXT_GREY else "#505a5f", fontsize=9)
+    ax.set_ylabel("Residents")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    years = sorted(table["year"].unique())
+    ax.set_xticks(years)
+    ax.set_xticklabels([f"{y}*" if table[(table["year"] == y)]["estimated"].any() else str(y) for y in years])
+    ax.set_xlim(min(years) - 0.5, max(years) + 1.6)
+    ax.set_ylim(0, table["population"].max() * 1.12)
+    fig.text(0.60, 0.015, "* estimated (hollow markers): linear interpolation", fontsize=8, color="#505a5f", va="bottom")
+    return fig
+
+
+def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, title: str, subtitle: str, source: str, value_fmt: str = "{:.0f}", ylabel: str = "") -> Figure:
+    """Vertical grouped bars: one group per ``category``, one bar per ``series``, labelled with values.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Long table with ``category``, ``series`` and ``value`` columns.
+    """
+    fig, ax = new_figure(title, subtitle, source)
+    cats = list(dict.fromkeys(table[category]))
+    sers = list(dict.fromkeys(table[series]))
+    cols = colours_for(sers)
+    width = 0.8 / max(len(sers), 1)
+    for j, s in enumerate(sers):
+        sub = table[table[series] == s].set_index(category).reindex(cats)
+        xs = [i + (j - (len(sers) - 1) / 2) * width for i in range(len(cats))]
+        bars = ax.bar(xs, sub[value], width=width * 0.95, color=cols[s], label=str(s))
+        for b, v in zip(bars, sub[value]):
+            if pd.notna(v):
+                ax.annotate(value_fmt.format(v), (b.get_x() + b.get_width() / 2, b.get_height()), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(cats)))
+    ax.set_xticklabels([str(c) for c in cats])
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, 1.02), ncol=len(sers), fontsize=9)
+    ax.set_ylim(0, float(table[value].max()) * 1.2 if len(table) else 1)
+    return fig
+
+
+def age_profile_chart(profile: pd.DataFrame, area: str | None, borough_label: str, title: str, subtitle: str, source: str) -> Figure:
+    """Age profile by single year of age: the area's bars against the borough's outline.
+
+    Persons only: the source has no split by sex, so this is a one-sided pyramid.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        From :func:`reviewpack.population.age_profile` (``age, borough_pct[, area_pct]``).
+    """
+    fig, ax = new_figure(title, subtitle, source, size=(8.0, 6.0))
+    ax.grid(axis="x", color="#dddddd")
+    ax.grid(axis="y", visible=False)
+    if area is not None and "area_pct" in profile:
+        ax.barh(profile["age"], profile["area_pct"], height=1.0, color=PALETTE[0], label=area)
+    else:
+        ax.barh(profile["age"], profile["borough_pct"], height=1.0, color=PALETTE[0], label=borough_label)
+    if area is not None:
+        ax.step(profile["borough_pct"], profile["age"], where="mid", color=PALETTE[3], linewidth=1.6, label=borough_label)
+    ax.set_xlabel("Share of residents at each single year of age (%)")
+    ax.set_ylabel("Age (90 = 90 and over)")
+    ax.set_ylim(-0.5, 90.5)
+    ax.legend(frameon=False, loc="upper right")
+    return fig

@@ -1,0 +1,158 @@
+"""Command line: ``reviewpack list`` and ``reviewpack build``.
+
+Exit codes: 0 success; 2 a user error (bad parameter, bad or changed input
+file) with a one-paragraph message and no traceback (``--debug`` shows it);
+1 an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import ReviewpackError, ReviewpackUserError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="reviewpack",
+        description="Build locality review packs (deprivation, population demand, grant spend) as self-contained HTML.",
+        epilog="Examples:\n  reviewpack list\n  reviewpack build\n  reviewpack build --pack north --pack east\n"
+        "  reviewpack build --params my-changes.yaml --out reports/trial\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"reviewpack {__version__}")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks and kernel output")
+    p.add_argument("--project", type=Path, default=None, help="project folder (default: found from the current folder)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ls = sub.add_parser("list", help="list the packs and what each covers")
+    ls.add_argument("--params", type=Path, action="append", default=[], metavar="FILE", help="YAML merged over the defaults (repeatable)")
+
+    b = sub.add_parser(
+        "build",
+        help="build packs into reports/latest (index, HTML, CSV tables, manifest)",
+        description="Validate parameters and data, run each pack's notebook, and publish the packs atomically: "
+        "the output folder is replaced only when every pack succeeded.",
+    )
+    b.add_argument("--pack", action="append", default=[], metavar="NAME", help="build only this pack (repeatable; default: all)")
+    b.add_argument("--params", type=Path, action="append", default=[], metavar="FILE", help="YAML merged over every pack's parameters (repeatable)")
+    b.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: reports/latest)")
+    b.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="packs built at once (default: number of cores)")
+    b.add_argument("--force", action="store_true", help="rebuild every pack even if its cached output is up to date")
+    b.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache")
+    return p
+
+
+def _say_error(exc: BaseException) -> None:
+    msg = str(exc).strip() or type(exc).__name__
+    print(f"error: {msg}", file=sys.stderr)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print every pack with its area and title."""
+    from .config import find_project_root, load_pack_params, pack_names
+
+    root = find_project_root(args.project)
+    names = pack_names(root)
+    for p in args.params:
+        from .config import read_yaml
+
+        listed = read_yaml(p).get("packs")
+        if listed:
+            names = [str(x) for x in listed]
+    width = max(len(n) for n in names)
+    for name in names:
+        params = load_pack_params(root, name, args.params)
+        covers = f"{params.geography.grouping_label} '{params.area}'" if params.area else f"all of {params.local_authority.name}"
+        print(f"{name:<{width}}  {params.title}  ({covers})")
+    return EXIT_OK
+
+
+class _Progress:
+    """Per-pack progress: a tqdm bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, packs: list[str]) -> None:
+        self.start = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(packs), desc="packs", unit="pack", file=sys.stderr, leave=False)
+
+    def __call__(self, pack: str, status: str, seconds: float) -> None:
+        elapsed = time.perf_counter() - self.start
+        if status == "running":
+            if not self.tty:
+                print(f"[{elapsed:6.1f}s] {pack}: running", file=sys.stderr, flush=True)
+            return
+        line = f"[{elapsed:6.1f}s] {pack}: {status}" + (f" in {seconds:.1f}s" if status == "built" else "")
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{pack} {status}")
+            self.bar.update(1)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the packs; print a summary table."""
+    from .build import build, plan_build
+
+    plan = plan_build(
+        root=args.project, packs=args.pack or None, extra_params=args.params, out_dir=args.out,
+        jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
+    )
+    print(f"reviewpack {__version__}: building {len(plan.packs)} pack(s) with {plan.jobs} job(s) into {plan.out_dir}", file=sys.stderr)
+    progress = _Progress(list(plan.packs))
+    try:
+        results, _ = build(plan, progress)
+    finally:
+        progress.close()
+    print(f"{'pack':<12} {'status':<8} {'seconds':>8}")
+    for r in results:
+        print(f"{r.pack:<12} {r.status:<8} {r.seconds:>8.1f}")
+    total = time.perf_counter() - progress.start
+    print(f"Published {plan.out_dir / 'index.html'} in {total:.1f}s")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``reviewpack`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USER
+    try:
+        if args.command == "list":
+            return cmd_list(args)
+        return cmd_build(args)
+    except ReviewpackUserError as exc:
+        if args.debug:
+            raise
+        _say_error(exc)
+        return EXIT_USER
+    except ReviewpackError as exc:
+        if args.debug:
+            raise
+        _say_error(exc)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        print("interrupted; the output folder is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""Parameters: load the YAML files in ``params/``, merge them and validate them.
+
+Parameters are validated **before** any notebook runs.  papermill only warns
+about unknown parameters, so everything is checked here: unknown keys, wrong
+types, unknown packs and unknown areas are errors that list the valid choices.
+
+Layout of ``params/``::
+
+    defaults.yaml     shared defaults (local authority, data files, methods, pack list)
+    <pack>.yaml       one per pack: ``title`` and ``area`` (null for the borough overview)
+
+A pack's parameters are ``defaults.yaml`` <- ``<pack>.yaml`` <- ``--params FILE``
+(later files win; mappings are merged key by key, lists and scalars replaced).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import DataFileError, ParameterError
+
+PARAMS_DIRNAME = "params"
+DEFAULTS_FILE = "defaults.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalAuthority(_Strict):
+    """The local authority the packs describe."""
+
+    code: str = Field(pattern=r"^E0[6-9]\d{6}$", description="ONS local authority code, e.g. E08000030")
+    name: str = Field(min_length=1)
+
+
+class Geography(_Strict):
+    """Geography files and the grouping of wards into pack areas."""
+
+    ward_area_mapping: str
+    grouping: str = "locality"
+    grouping_label: str = "Locality"
+    lsoa11_ward_lookup: str
+    lsoa21_ward_lookup: str
+    lsoa11_lsoa21_lookup: str | None = None
+    lsoa11_boundaries: str | None = None
+    lsoa21_boundaries: str | None = None
+    ward_boundaries: str | None = None
+
+
+class Population(_Strict):
+    """Population files and methods."""
+
+    lsoa_panel: str
+    single_year_of_age: str | None = None
+    census2021: str | None = None
+    estimate_years: list[int] = Field(default_factory=lambda: [2014])
+    baseline_year: int = 2014
+    pyramid_year: int = 2020
+
+    @field_validator("estimate_years")
+    @classmethod
+    def _years_sorted_unique(cls, v: list[int]) -> list[int]:
+        return sorted(set(v))
+
+
+class PackParams(_Strict):
+    """All parameters of one pack, after merging; the schema of every YAML file."""
+
+    pack: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str = Field(min_length=1)
+    area: str | None = None
+    local_authority: LocalAuthority
+    data_dir: str = "data"
+    geography: Geography
+    population: Population
+    packs: list[str] = Field(min_length=1)
+
+    @property
+    def is_borough(self) -> bool:
+        """True for the borough overview (no single area)."""
+        return self.area is None
+
+
+# ---------------------------------------------------------------------------
+# project root and YAML reading
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """Return the directory holding ``params/defaults.yaml``, searching upwards.
+
+    Parameters
+    ----------
+    start : Path, optional
+        Where to start (default: ``$REVIEWPACK_ROOT`` if set, else the current directory).  A notebook opened in
+        JupyterLab runs in ``notebooks/``, so searching upwards finds the project.
+
+    Raises
+    ------
+    ParameterError
+        If no ``params/defaults.yaml`` is found in ``start`` or any parent.
+    """
+    if start is None and os.environ.get("REVIEWPACK_ROOT"):
+        start = Path(os.environ["REVIEWPACK_ROOT"])
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / PARAMS_DIRNAME / DEFAULTS_FILE).is_file():
+            return candidate
+    raise ParameterError(
+        f"Cannot find '{PARAMS_DIRNAME}/{DEFAULTS_FILE}' in '{here}' or any folder above it. "
+        "Run reviewpack from the project folder (the one with the Makefile), or pass --project DIR."
+    )
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one parameter file with a safe loader and return its mapping.
+
+    Raises
+    ------
+    ParameterError
+        If the file is missing, empty, not valid YAML or not a mapping.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ParameterError(f"Parameter file '{path}' does not exist. Check the path, or copy params/north.yaml as a start.")
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParameterError(
+            f"Parameter file '{path}' is not valid YAML{at}: {problem}. Fix the syntax (indent with spaces, 'key: value')."
+        ) from None
+    if data is None:
+        raise ParameterError(f"Parameter file '{path}' is empty. Give at least one 'key: value' line, or remove the file.")
+    if not isinstance(data, dict):
+        raise ParameterError(
+            f"Parameter file '{path}' must be a mapping of 'key: value' lines, not a {type(data).__name__}."
+        )
+    return data
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: mappings key by key, anything else replaced."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# validation
+
+
+def _format_validation_error(exc: ValidationError, sources: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            lines.append(f"unknown parameter '{loc}'")
+        elif kind == "missing":
+            lines.append(f"missing parameter '{loc}'")
+        else:
+            lines.append(f"parameter '{loc}': {err['msg']} (got {err.get('input')!r})")
+    return f"Invalid parameters in {sources}: " + "; ".join(lines) + "."
+
+
+def _valid_keys_hint(exc: ValidationError) -> str:
+    hints = []
+    for err in exc.errors():
+        if err["type"] != "extra_forbidden":
+            continue
+        model: type[BaseModel] = PackParams
+        for part in err["loc"][:-1]:
+            field = model.model_fields.get(str(part))
+            ann = getattr(field, "annotation", None) if field else None
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                model = ann
+        hints.append(", ".join(sorted(model.model_fields)))
+    return f" Valid keys here: {hints[0]}." if hints else ""
+
+
+def pack_names(root: Path) -> list[str]:
+    """Names of the packs listed in ``params/defaults.yaml`` (key ``packs``)."""
+    defaults = read_yaml(root / PARAMS_DIRNAME / DEFAULTS_FILE)
+    packs = defaults.get("packs")
+    if not isinstance(packs, list) or not packs:
+        raise ParameterError(f"'{PARAMS_DIRNAME}/{DEFAULTS_FILE}' must list the packs, e.g. 'packs: [borough, north]'.")
+    return [str(p) for p in packs]
+
+
+def load_pack_params(
+    root: Path, pack: str, extra: list[Path] | None = None, overrides: dict[str, Any] | None = None
+) -> PackParams:
+    """Load, merge and validate the parameters of one pack.
+
+    Parameters
+    ----------
+    root : Path
+        Project root (holds ``params/``).
+    pack : str
+        Pack name; must be listed under ``packs`` in ``defaults.yaml`` and have a ``params/<pack>.yaml``.
+    extra : list of Path, optional
+        Further YAML files merged over the pack's own (``--params``).
+    overrides : dict, optional
+        A mapping merged last (used by tests and notebooks).
+
+    Returns
+    -------
+    PackParams
+        Validated parameters.
+
+    Raises
+    ------
+    ParameterError
+        On any unknown key, wrong type, unknown pack or area, naming the file(s) and the valid choices.
+    """
+    pdir = root / PARAMS_DIRNAME
+    merged = read_yaml(pdir / DEFAULTS_FILE)
+    sources = [f"'{PARAMS_DIRNAME}/{DEFAULTS_FILE}'"]
+    for extra_path in extra or []:
+        extra_data = read_yaml(Path(extra_path))
+        if "packs" in extra_data:
+            merged["packs"] = extra_data["packs"]
+    valid = [str(p) for p in merged.get("packs") or []]
+    if pack not in valid:
+        raise ParameterError(f"Unknown pack '{pack}'. Valid packs: {', '.join(valid)}.")
+    pack_file = pdir / f"{pack}.yaml"
+    merged = deep_merge(merged, read_yaml(pack_file))
+    sources.append(f"'{PARAMS_DIRNAME}/{pack}.yaml'")
+    for extra_path in extra or []:
+        merged = deep_merge(merged, read_yaml(Path(extra_path)))
+        sources.append(f"'{extra_path}'")
+    if overrides:
+        merged = deep_merge(merged, overrides)
+    merged.setdefault("pack", pack)
+    try:
+        params = PackParams.model_validate(merged)
+    except ValidationError as exc:
+        raise ParameterError(_format_validation_error(exc, " + ".join(sources)) + _valid_keys_hint(exc)) from None
+    _check_area(root, params, sources)
+    return params
+
+
+def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
+    """Check that the pack's area is one of the values of the grouping column."""
+    mapping = data_path(root, params, params.geography.ward_area_mapping)
+    if not mapping.is_file():
+        raise DataFileError(
+            f"Ward-to-area mapping file '{params.geography.ward_area_mapping}' (parameter geography.ward_area_mapping) "
+            f"does not exist under '{params.data_dir}'. Check the path."
+        )
+    table = pd.read_csv(mapping, dtype=str)
+    col = params.geography.grouping
+    if col not in table.columns:
+        raise ParameterError(
+            f"parameter 'geography.grouping' is '{col}', which is not a column of '{mapping.name}'. "
+            f"Valid groupings: {', '.join(c for c in table.columns if c not in ('ward_code', 'ward_name'))}."
+        )
+    if params.area is not None:
+        valid = sorted(table[col].dropna().unique())
+        if params.area not in valid:
+            raise ParameterError(
+                f"Unknown {params.geography.grouping_label.lower()} '{params.area}' (parameter 'area' in "
+                f"{' + '.join(sources)}). Valid choices: {', '.join(valid)}."
+            )
+
+
+def data_path(root: Path, params: PackParams, relative: str) -> Path:
+    """Resolve a data file named in the parameters (relative to ``data_dir``)."""
+    return (root / params.data_dir / relative).resolve()
+
+
+def params_as_dict(params: PackParams) -> dict[str, Any]:
+    """The parameters as plain JSON-able values (what papermill passes to a notebook)."""
+    return params.model_dump(mode="json")
+

@@ -1,0 +1,47 @@
+"""Shared fixtures: the project root, loaded pack data, and one real build of every pack."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reviewpack.cli import main
+from reviewpack.pack import PackData
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def borough() -> PackData:
+    """The borough pack's data, loaded from the real files with the default parameters."""
+    return PackData.open("borough", ROOT)
+
+
+@pytest.fixture(scope="session")
+def north() -> PackData:
+    return PackData.open("north", ROOT)
+
+
+@pytest.fixture(scope="session")
+def built_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build every default pack once, as `reviewpack build` does, into a temporary folder."""
+    out = tmp_path_factory.mktemp("reports") / "latest"
+    code = main(["--project", str(ROOT), "build", "--out", str(out), "--no-cache"])
+    assert code == 0, "the default build failed"
+    return out
+
+
+@pytest.fixture()
+def project_copy(tmp_path: Path) -> Path:
+    """A throw-away copy of the project's params/, data/ and notebooks/ (for tests that break things)."""
+    for part in ("params", "data", "notebooks"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path

@@ -1,0 +1,98 @@
+"""End to end: a real build of the default packs, as `make pack` runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reviewpack.cli import main
+
+from conftest import RAW
+
+PACKS = ["borough", "north", "south", "east", "west"]
+
+
+def test_output_contract(built_reports: Path) -> None:
+    for name in PACKS:
+        assert (built_reports / f"{name}.html").is_file()
+        assert (built_reports / "tables" / name / "population_by_locality.csv").is_file()
+    assert (built_reports / "index.html").is_file()
+    manifest = json.loads((built_reports / "manifest.json").read_text())
+    assert manifest["pack_order"] == PACKS and set(manifest["packs"]) == set(PACKS)
+    assert manifest["reviewpack_version"] == "0.1.0"
+    assert len(manifest["data_checksums_sha256"]) >= 28
+    assert manifest["reconciliation"]["population_totals_by_year"]["2021"] == 284_106
+    for name, meta in manifest["packs"].items():
+        for t in meta["tables"]:
+            assert (built_reports / t).is_file()
+
+
+@pytest.mark.parametrize("name", PACKS)
+def test_html_reads_as_a_report_not_a_notebook(built_reports: Path, name: str) -> None:
+    html = (built_reports / f"{name}.html").read_text()
+    assert html.count("<h1") == 1
+    for notebook_trace in ("jp-InputArea", "In&nbsp;[", "In [", "import ", "PackData", "report.show", "Traceback", "require.js", "mathjax", "https://cdn"):
+        assert notebook_trace not in html, f"{name}.html contains {notebook_trace!r}"
+    assert "No description has been provided for this image" not in html
+    assert "<script" not in html.lower()
+    assert re.search(r'src="(?!data:)', html) is None, "every image must be inline"
+    assert "Key messages" in html and "Methodology and sources" in html
+    assert "Open Government Licence v3.0" in html
+    imgs = re.findall(r"<img [^>]*>", html)
+    assert imgs and all(re.search(r'alt="[^"]{20,}"', i) for i in imgs)
+
+
+def test_locality_pack_says_its_numbers(built_reports: Path) -> None:
+    html = (built_reports / "north.html").read_text()
+    census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
+    north = int(census.loc[census["locality"] == "North", "total_usual_residents"].sum())
+    assert f"North had {north:,} residents at Census 2021" in html
+    assert "(estimate)" in html  # the 2014 baseline is marked as an estimate
+
+
+def test_tables_reconcile_with_borough(built_reports: Path) -> None:
+    borough = pd.read_csv(built_reports / "tables" / "borough" / "population_by_locality.csv")
+    for name in PACKS[1:]:
+        pack = pd.read_csv(built_reports / "tables" / name / "population_by_locality.csv")
+        pd.testing.assert_frame_equal(pack, borough)
+    census_total = int(pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")["total_usual_residents"].sum())
+    got = borough[(borough["year"] == 2021) & (borough["age_band"] == "all")]["population"].sum()
+    assert got == census_total == 284_106
+
+
+def test_index_links_every_pack(built_reports: Path) -> None:
+    html = (built_reports / "index.html").read_text()
+    for name in PACKS:
+        assert f'href="{name}.html"' in html
+
+
+def test_cli_list(capsys: pytest.CaptureFixture[str], root: Path) -> None:
+    assert main(["--project", str(root), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "north" in out and "Locality 'North'" in out and "all of Walsall" in out
+
+
+def test_cli_user_error_exit_2_without_traceback(capsys: pytest.CaptureFixture[str], root: Path, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    assert main(["--project", str(root), "build", "--pack", "centre", "--out", str(out_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "error: Unknown pack 'centre'. Valid packs: borough, north, south, east, west." in err
+    assert "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_failed_build_keeps_last_good_output(project_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "latest"
+    out.mkdir()
+    (out / "index.html").write_text("last good")
+    raw = project_copy / "data" / "raw" / "population_lsoa_walsall_broadage_panel.csv"
+    raw.write_text(raw.read_text().replace("1492", "1493", 1))
+    assert main(["--project", str(project_copy), "build", "--out", str(out)]) == 2
+    assert "population_lsoa_walsall_broadage_panel.csv' has changed" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert (out / "index.html").read_text() == "last good"
+    assert not [p for p in tmp_path.iterdir() if "staging" in p.name]
