@@ -96,3 +96,27 @@ def test_failed_build_keeps_last_good_output(project_copy: Path, tmp_path: Path,
     assert [p.name for p in out.iterdir()] == ["index.html"]
     assert (out / "index.html").read_text() == "last good"
     assert not [p for p in tmp_path.iterdir() if "staging" in p.name]
+
+
+def test_deprivation_contract_table(built_reports: Path) -> None:
+    t = pd.read_csv(built_reports / "tables" / "borough" / "deprivation_quintile_distribution.csv")
+    assert list(t.columns) == ["imd_vintage", "quintile", "locality", "residents", "share_of_quintile_pct"]
+    assert set(t["imd_vintage"]) == {"IoD2015", "IoD2019", "IoD2025"}
+    assert len(t) == 3 * 5 * 4  # every vintage x quintile x locality, zeros included
+    sums = t.groupby(["imd_vintage", "quintile"])["share_of_quintile_pct"].sum()
+    assert ((sums - 100).abs() <= 0.1).all()
+    # each edition's residents add up to its population base (IoD2025: Census 2021)
+    assert t[t["imd_vintage"] == "IoD2025"]["residents"].sum() == 284_106
+    assert t[t["imd_vintage"] == "IoD2015"]["residents"].sum() == 270_924
+
+
+def test_deprivation_section_renders(built_reports: Path) -> None:
+    html = (built_reports / "north.html").read_text()
+    assert "2. Deprivation" in html
+    assert re.search(r'<img [^>]*alt="Map of [^"]*North[^"]*"', html), "the map with alt text naming the locality"
+    assert "The 10 most deprived neighbourhoods in North" in html
+    assert "Walsall 017B" in html  # North's most deprived LSOA in IoD2025 (rank 272)
+    borough = (built_reports / "borough.html").read_text()
+    assert "Cramér" in borough
+    size = max((built_reports / f"{p}.html").stat().st_size for p in PACKS)
+    assert size <= 1_500_000

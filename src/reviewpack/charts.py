@@ -12,6 +12,7 @@ which also requires alt text.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -73,10 +74,17 @@ def new_figure(title: str, subtitle: str, source: str, size: tuple[float, float]
     """
     apply_style()
     fig = Figure(figsize=size)
-    fig.text(0.01, 0.97, title, fontsize=12.5, fontweight="bold", color=TEXT, va="top", ha="left", wrap=True)
-    fig.text(0.01, 0.905, subtitle, fontsize=10, color="#505a5f", va="top", ha="left")
+    width_chars = int(size[0] * 9.5)
+    title_lines = textwrap.wrap(title, width=width_chars) or [""]
+    inch = 1 / size[1]  # one inch as a fraction of the figure height
+    top = 1 - 0.12 * inch
+    fig.text(0.01, top, "\n".join(title_lines), fontsize=12.5, fontweight="bold", color=TEXT, va="top", ha="left", linespacing=1.25)
+    sub_y = top - (0.24 * len(title_lines) + 0.04) * inch
+    fig.text(0.01, sub_y, subtitle, fontsize=10, color="#505a5f", va="top", ha="left")
     fig.text(0.01, 0.015, f"Source: {source}", fontsize=8, color="#505a5f", va="bottom", ha="left")
-    ax = fig.add_axes((0.09, 0.14, 0.88, 0.68))
+    axes_top = sub_y - 0.35 * inch
+    bottom = 0.14 * 4.2 / size[1] + 0.0
+    ax = fig.add_axes((0.11, bottom, 0.86, axes_top - bottom))
     return fig, ax
 
 
@@ -101,6 +109,7 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
     """
     fig, ax = new_figure(title, subtitle, source)
     cols = colours_for(areas)
+    ends = []
     for area in areas:
         g = table[table["area"] == area].sort_values("year")
         colour = cols[area] if highlight in (None, area) else CONTEXT_GREY
@@ -111,7 +120,8 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
         ax.scatter(real["year"], real["population"], color=colour, s=22, zorder=4)
         ax.scatter(est["year"], est["population"], facecolor="white", edgecolor=colour, s=34, linewidth=1.6, zorder=4)
         last = g.iloc[-1]
-        ax.annotate(area, (last["year"], last["population"]), xytext=(6, 0), textcoords="offset points", va="center", color=colour if colour != CONTEXT_GREY else "#505a5f", fontsize=9)
+        ends.append([float(last["population"]), area, colour if colour != CONTEXT_GREY else "#505a5f", float(last["year"])])
+    _label_line_ends(ax, ends, table["population"].max() * 1.12)
     ax.set_ylabel("Residents")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     years = sorted(table["year"].unique())
@@ -119,20 +129,38 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
     ax.set_xticklabels([f"{y}*" if table[(table["year"] == y)]["estimated"].any() else str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 1.6)
     ax.set_ylim(0, table["population"].max() * 1.12)
-    fig.text(0.60, 0.015, "* estimated (hollow markers): linear interpolation", fontsize=8, color="#505a5f", va="bottom")
+    ax.text(0.0, -0.13, "* estimated by linear interpolation (hollow markers)", transform=ax.transAxes, fontsize=8, color="#505a5f", va="top")
     return fig
 
 
-def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, title: str, subtitle: str, source: str, value_fmt: str = "{:.0f}", ylabel: str = "") -> Figure:
+def _label_line_ends(ax: plt.Axes, ends: list[list], ymax: float) -> None:
+    """Label each line at its right end, nudging labels apart so they never overlap."""
+    gap = 0.05 * ymax
+    ends.sort(key=lambda e: e[0])
+    placed: list[float] = []
+    for e in ends:
+        y = e[0]
+        if placed and y - placed[-1] < gap:
+            y = placed[-1] + gap
+        placed.append(y)
+        ax.annotate(e[1], (e[3], e[0]), xytext=(e[3] + 0.25, y), textcoords="data", va="center", color=e[2], fontsize=9,
+                    arrowprops=None)
+
+
+def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, title: str, subtitle: str, source: str, value_fmt: str = "{:.0f}", ylabel: str = "", last: str | None = None) -> Figure:
     """Vertical grouped bars: one group per ``category``, one bar per ``series``, labelled with values.
 
     Parameters
     ----------
     table : DataFrame
         Long table with ``category``, ``series`` and ``value`` columns.
+    last : str, optional
+        A category to put last (e.g. the borough total).
     """
     fig, ax = new_figure(title, subtitle, source)
     cats = list(dict.fromkeys(table[category]))
+    if last in cats:  # e.g. the borough total, set apart after the areas
+        cats = [c for c in cats if c != last] + [last]
     sers = list(dict.fromkeys(table[series]))
     cols = colours_for(sers)
     width = 0.8 / max(len(sers), 1)

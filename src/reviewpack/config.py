@@ -18,11 +18,11 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import DataFileError, ParameterError
 
@@ -71,6 +71,35 @@ class Population(_Strict):
         return sorted(set(v))
 
 
+class ImdVintage(_Strict):
+    """One edition of the English Indices of Deprivation."""
+
+    year: int = Field(ge=2004, le=2100, description="IoD edition, e.g. 2025")
+    file: str
+    lsoa_vintage: Literal[2011, 2021]
+    population: Literal["iod_denominator", "census2021"] | int = Field(
+        "iod_denominator",
+        description="residents per LSOA: the IoD's own denominators, Census 2021, or a mid-year of population.lsoa_panel",
+    )
+
+
+class Deprivation(_Strict):
+    """Deprivation data and methods."""
+
+    vintages: list[ImdVintage] = Field(min_length=1)
+    latest: int
+    la_summaries: str | None = None
+    most_deprived_n: int = Field(10, ge=1, le=100)
+
+    @field_validator("vintages")
+    @classmethod
+    def _unique_years(cls, v: list[ImdVintage]) -> list[ImdVintage]:
+        years = [x.year for x in v]
+        if len(set(years)) != len(years):
+            raise ValueError(f"each IoD edition may appear once, got {years}")
+        return sorted(v, key=lambda x: x.year)
+
+
 class PackParams(_Strict):
     """All parameters of one pack, after merging; the schema of every YAML file."""
 
@@ -81,7 +110,15 @@ class PackParams(_Strict):
     data_dir: str = "data"
     geography: Geography
     population: Population
+    deprivation: Deprivation
     packs: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _latest_is_a_vintage(self) -> "PackParams":
+        years = [v.year for v in self.deprivation.vintages]
+        if self.deprivation.latest not in years:
+            raise ValueError(f"deprivation.latest is {self.deprivation.latest}, which is not one of the editions {years}")
+        return self
 
     @property
     def is_borough(self) -> bool:

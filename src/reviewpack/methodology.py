@@ -40,32 +40,45 @@ def files_used(params_dict: dict[str, Any]) -> list[str]:
     return sorted(set(found))
 
 
-def sources_markdown(data_dir: Path, params_dict: dict[str, Any], caveats: list[str]) -> str:
-    """Markdown for the methodology section.
+def sources_table(data_dir: Path, params_dict: dict[str, Any]) -> "pd.DataFrame":
+    """One row per raw file the pack uses: title, publisher, release, licence, file, SHA-256.
 
     Parameters
     ----------
     data_dir : Path
         The data folder (holds ``sources.yaml`` and ``checksums.sha256``).
     params_dict : dict
-        The pack's resolved parameters (shown, and used to list the files).
-    caveats : list of str
-        Caveats collected from the sections.
+        The pack's resolved parameters (the files are the ``raw/...`` values in it).
+
+    Raises
+    ------
+    DataFileError
+        If a file the parameters use is not described in ``sources.yaml`` (every source must be attributed).
     """
+    import pandas as pd
+
     register = load_register(data_dir)
     checksums = read_checksums(data_dir)
-    used = files_used(params_dict)
     by_file = {s["file"]: s for s in register.get("sources", [])}
-    lines = ["### Data sources", ""]
-    lines.append("| Data | Publisher | Release | Licence | File | SHA-256 (first 12) |")
-    lines.append("|---|---|---|---|---|---|")
-    for name in used:
-        s = by_file.get(name, {})
-        lines.append(
-            f"| {md_escape(s.get('title', name))} | {md_escape(s.get('publisher', 'see data/raw/SOURCES.md'))} | "
-            f"{md_escape(s.get('release', ''))} | {md_escape(s.get('licence', ''))} | `{name}` | `{checksums.get(name, 'unregistered')[:12]}` |"
-        )
-    lines += ["", "Full provenance of every file (repository, commit, changes made, checks) is in `data/raw/SOURCES.md`.", ""]
+    rows = []
+    for name in files_used(params_dict):
+        if name not in by_file:
+            raise DataFileError(
+                f"Data file 'raw/{name}' is used by the parameters but not described in 'data/{SOURCES_REGISTER}'. "
+                "Add its title, publisher, release and licence there so the pack can attribute it."
+            )
+        s = by_file[name]
+        rows.append({
+            "data": s["title"], "publisher": s["publisher"], "release": s["release"], "licence": s["licence"],
+            "file": name, "sha256": checksums.get(name, "unregistered"),
+        })
+    return pd.DataFrame(rows)
+
+
+def notes_markdown(data_dir: Path, params_dict: dict[str, Any], caveats: list[str]) -> str:
+    """Markdown for attribution, caveats and the parameters used."""
+    register = load_register(data_dir)
+    lines = ["Full provenance of every file (repository, commit, changes made, checks) is in `data/raw/SOURCES.md` of the project.", ""]
     lines += ["### Attribution", ""] + [f"- {md_escape(a)}" for a in register.get("attribution", [])] + [""]
     lines += ["### Caveats", ""] + [f"- {c}" for c in caveats] + [""]
     lines += ["### Parameters used", "", "```yaml", yaml.safe_dump(params_dict, sort_keys=True, allow_unicode=True).strip(), "```", ""]
@@ -89,3 +102,16 @@ def population_caveats(params_dict: dict[str, Any]) -> list[str]:
             "(no ONS estimate by LSOA and age was available for those years); they are marked as estimated everywhere."
         )
     return out
+
+
+def deprivation_caveats(params_dict: dict[str, Any]) -> list[str]:
+    """Caveats that apply to the deprivation section."""
+    from .deprivation import RELATIVE_RANKS_CAVEAT
+
+    return [
+        RELATIVE_RANKS_CAVEAT,
+        "The IoD 2019 IMD score is derived from the published transformed domain scores (the official score file was not "
+        "available); ranks and deciles shown are the official ones.",
+        "Area figures for the local authority summary measures are indicative: MHCLG defines them for local authorities.",
+        "IoD 2025 uses 2021 neighbourhoods (169 in Walsall); IoD 2015 and 2019 use 2011 neighbourhoods (167).",
+    ]

@@ -136,3 +136,87 @@ def age_profile_alt(profile: pd.DataFrame, area: str | None, la_name: str, year:
         f"Bar chart of {area}'s residents by single year of age, mid-{year}, with {la_name}'s profile as a line: "
         f"{ak:.1f}% of {area}'s residents are aged 0-15 ({bk:.1f}% in {la_name}) and {ao:.1f}% are 65 or over ({bo:.1f}%)."
     )
+
+
+def deprivation_messages(dist: pd.DataFrame, position_summary: pd.DataFrame, area: str | None, la_name: str, area_col: str) -> list[str]:
+    """Key messages on deprivation for the latest IoD edition.
+
+    Parameters
+    ----------
+    dist : DataFrame
+        :func:`reviewpack.deprivation.quintile_distribution` for one edition.
+    position_summary : DataFrame
+        :func:`reviewpack.deprivation.national_position_summary` for the same edition
+        (areas plus a borough total row).
+    area : str or None
+        The pack's area; ``None`` for the borough.
+    """
+    vintage = dist["imd_vintage"].iloc[0]
+    q1 = dist[dist["quintile"] == 1].set_index(area_col)
+    totals = dist.groupby(area_col)["residents"].sum()
+    pop_share = 100 * totals / totals.sum()
+    pos = position_summary.set_index(position_summary.columns[1])
+    total_row = [i for i in pos.index if i not in set(totals.index)]
+    borough10 = pos.loc[total_row[0], "share_residents_most_deprived_10pct"] if total_row else None
+    msgs = []
+    if area is None:
+        top = q1["share_of_quintile_pct"].idxmax()
+        msgs.append(
+            f"{q1.loc[top, 'share_of_quintile_pct']:.0f}% of the residents of {la_name}'s most deprived fifth of neighbourhoods "
+            f"live in {top}, which holds {pop_share[top]:.0f}% of all residents ({vintage})."
+        )
+        low = q1["share_of_quintile_pct"].idxmin()
+        msgs.append(
+            f"{low} holds {pop_share[low]:.0f}% of residents but {q1.loc[low, 'share_of_quintile_pct']:.0f}% of those in the most deprived fifth."
+        )
+        if borough10 is not None:
+            msgs.append(f"{borough10:.0f}% of {la_name}'s residents live in neighbourhoods among the most deprived 10% in England ({vintage}).")
+    else:
+        msgs.append(
+            f"{q1.loc[area, 'share_of_quintile_pct']:.0f}% of the residents of {la_name}'s most deprived fifth of neighbourhoods "
+            f"live in {area}, which holds {pop_share[area]:.0f}% of all residents ({vintage})."
+        )
+        if borough10 is not None:
+            msgs.append(
+                f"{pos.loc[area, 'share_residents_most_deprived_10pct']:.0f}% of {area}'s residents live in neighbourhoods among the "
+                f"most deprived 10% in England ({la_name}: {borough10:.0f}%)."
+            )
+    return msgs
+
+
+def quintile_chart_title(view: pd.DataFrame, area: str | None, la_name: str, area_col: str) -> str:
+    """Title for the share-of-population vs share-of-most-deprived chart."""
+    v = view.set_index(area_col)
+    if area is None:
+        top = v["share_of_quintile_pct"].idxmax()
+        return f"{top} holds {v.loc[top, 'share_of_quintile_pct']:.0f}% of the most deprived fifth's residents but {v.loc[top, 'share_of_borough_pct']:.0f}% of all residents"
+    return f"{area} holds {v.loc[area, 'share_of_quintile_pct']:.0f}% of {la_name}'s most deprived fifth's residents and {v.loc[area, 'share_of_borough_pct']:.0f}% of all residents"
+
+
+def quintile_chart_alt(view: pd.DataFrame, area_col: str, vintage: str) -> str:
+    """Alt text for the share-of-population vs share-of-most-deprived chart."""
+    parts = [
+        f"{r[area_col]}: {r['share_of_borough_pct']:.0f}% of residents, {r['share_of_quintile_pct']:.0f}% of the most deprived fifth"
+        for _, r in view.iterrows()
+    ]
+    return f"Bar chart comparing each {area_col}'s share of all residents with its share of residents in the borough's most deprived fifth of neighbourhoods, {vintage}: " + "; ".join(parts) + "."
+
+
+def headlines(pop: pd.DataFrame, dist: pd.DataFrame, area: str | None, la_name: str, area_col: str) -> dict[str, str]:
+    """Headline figures for the pack's card on the index page.
+
+    Returns
+    -------
+    dict
+        ``{"Residents (<year>)": "59,825", "Residents in <la>'s most deprived fifth of neighbourhoods (<IoD>)": "50%"}``.
+    """
+    allages = pop[pop["age_band"] == "all"]
+    year = int(allages["year"].max())
+    latest = allages[allages["year"] == year]
+    residents = latest["population"].sum() if area is None else latest.loc[latest[area_col] == area, "population"].sum()
+    q = dist if area is None else dist[dist[area_col] == area]
+    in_q1 = 100 * q.loc[q["quintile"] == 1, "residents"].sum() / q["residents"].sum()
+    return {
+        f"Residents ({_year_label(year, False)})": num(residents),
+        f"Residents in {la_name}'s most deprived fifth of neighbourhoods ({dist['imd_vintage'].iloc[0]})": f"{in_q1:.0f}%",
+    }

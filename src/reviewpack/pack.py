@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import geography, population
+from . import deprivation, geography, population
 from .config import PackParams, data_path, find_project_root, load_pack_params
 
 
@@ -129,6 +129,155 @@ class PackData:
         if path is None:
             raise ValueError("population.single_year_of_age is not set")
         return population.load_single_year_of_age(self.path(path))
+
+    # -- deprivation ----------------------------------------------------------
+    def vintage(self, year: int):
+        """The parameters of one IoD edition."""
+        for v in self.params.deprivation.vintages:
+            if v.year == year:
+                return v
+        raise KeyError(year)
+
+    @property
+    def imd_years(self) -> list[int]:
+        """The IoD editions in the parameters, oldest first."""
+        return [v.year for v in self.params.deprivation.vintages]
+
+    def areas_for(self, lsoa_vintage: int) -> pd.DataFrame:
+        """LSOA -> area table for LSOA 2011 or 2021."""
+        return self.areas11 if lsoa_vintage == 2011 else self.areas21
+
+    def imd(self, year: int) -> pd.DataFrame:
+        """The borough's LSOAs in IoD ``year`` (standardised columns, with ``quintile``)."""
+        key = f"imd{year}"
+        if key not in self._cache:
+            v = self.vintage(year)
+            frame = deprivation.load_imd(self.path(v.file), year, self.params.local_authority.code)
+            self._cache[key] = deprivation.borough_quintiles(frame)
+        return self._cache[key]
+
+    def imd_population(self, year: int) -> pd.Series | None:
+        """Residents per LSOA used to weight IoD ``year`` (``None``: the IoD's own denominators)."""
+        v = self.vintage(year)
+        if v.population == "iod_denominator":
+            return None
+        pop = self.lsoa_population
+        pop = pop[pop["age_band"] == "all"]
+        if v.population == "census2021":
+            sel = pop[(pop["year"] == 2021) & (pop["lsoa_vintage"] == 2021)]
+        else:
+            sel = pop[(pop["year"] == v.population) & (pop["lsoa_vintage"] == v.lsoa_vintage)]
+        if sel.empty:
+            from .errors import ParameterError
+
+            raise ParameterError(
+                f"deprivation.vintages: IoD{year} asks for population '{v.population}', which the population files do not hold "
+                f"on LSOA {v.lsoa_vintage}. Use iod_denominator, census2021 or one of the mid-years of population.lsoa_panel."
+            )
+        return sel.set_index("lsoa_code")["population"].rename("residents")
+
+    def population_base(self, year: int) -> str:
+        """Plain-English population base of IoD ``year`` (stated under its tables)."""
+        v = self.vintage(year)
+        if v.population == "iod_denominator":
+            base = {2015: "mid-2012", 2019: "mid-2015"}.get(year, "the IoD's own")
+            return f"IoD{year}: residents from the IoD's own population denominators ({base}, prisoners excluded)"
+        if v.population == "census2021":
+            return f"IoD{year}: residents from Census 2021 usual residents"
+        return f"IoD{year}: residents from the ONS mid-{v.population} estimates"
+
+    def quintile_distribution(self) -> pd.DataFrame:
+        """Contract table: residents of each within-borough quintile by area, every IoD edition."""
+        frames = [
+            deprivation.quintile_distribution(
+                self.imd(y), self.imd_population(y), self.areas_for(self.vintage(y).lsoa_vintage), self.grouping
+            )
+            for y in self.imd_years
+        ]
+        out = pd.concat(frames, ignore_index=True)
+        out["share_of_quintile_pct"] = out["share_of_quintile_pct"].round(2)
+        return out
+
+    def _imd_args(self, year: int) -> tuple[pd.DataFrame, pd.Series | None, pd.DataFrame]:
+        return self.imd(year), self.imd_population(year), self.areas_for(self.vintage(year).lsoa_vintage)
+
+    def national_position(self, year: int) -> pd.DataFrame:
+        """Residents and LSOAs of each area (and the borough) by national IMD decile."""
+        imd, pop, areas = self._imd_args(year)
+        return deprivation.national_position(imd, pop, areas, self.grouping, total_label=self.la_name)
+
+    def national_summary(self) -> pd.DataFrame:
+        """Share of residents and LSOAs in England's most deprived 10% and 20%, every edition."""
+        frames = [deprivation.national_position_summary(self.national_position(y)) for y in self.imd_years]
+        return pd.concat(frames, ignore_index=True)
+
+    def domain_profiles(self) -> pd.DataFrame:
+        """Domain profile of each area and the borough, every edition (what each edition has)."""
+        frames = []
+        for y in self.imd_years:
+            imd, pop, areas = self._imd_args(y)
+            frames.append(deprivation.domain_profile(imd, pop, areas, self.grouping, total_label=self.la_name))
+        return pd.concat(frames, ignore_index=True)
+
+    @cached_property
+    def lsoa11_lsoa21_lookup(self) -> pd.DataFrame:
+        """The ONS LSOA 2011 -> 2021 lookup (for comparing editions across the boundary change)."""
+        from .sources import read_csv_checked
+
+        path = self.params.geography.lsoa11_lsoa21_lookup
+        if path is None:
+            from .errors import ParameterError
+
+            raise ParameterError("geography.lsoa11_lsoa21_lookup is needed to compare IoD editions on LSOA 2011 and 2021.")
+        return read_csv_checked(self.path(path), ["LSOA11CD", "LSOA21CD", "CHGIND"], dtype=str, label="LSOA 2011 to 2021 lookup")
+
+    def changes(self) -> list[deprivation.ChangeResult]:
+        """Change between consecutive editions (same geography, or across the LSOA 2011 -> 2021 change)."""
+        out = []
+        years = self.imd_years
+        for a, b in zip(years, years[1:]):
+            va, vb = self.vintage(a), self.vintage(b)
+            if va.lsoa_vintage == vb.lsoa_vintage:
+                out.append(deprivation.change_2015_2019(self.imd(a), self.imd(b), self.areas_for(vb.lsoa_vintage), self.grouping, total_label=self.la_name))
+            else:
+                out.append(deprivation.change_2019_2025(self.imd(a), self.imd(b), self.lsoa11_lsoa21_lookup, self.areas21, self.grouping, total_label=self.la_name))
+        return out
+
+    def la_summaries(self) -> pd.DataFrame:
+        """MHCLG local authority summary measures for the borough and (indicative) each area, every edition."""
+        frames = []
+        for y in self.imd_years:
+            imd, pop, areas = self._imd_args(y)
+            borough = deprivation.la_summary_measures(imd, pop)
+            borough.index = [self.la_name]
+            by = areas.set_index("lsoa_code")[self.grouping]
+            per_area = deprivation.la_summary_measures(imd, pop, by=by)
+            both = pd.concat([borough, per_area])
+            both.index.name = "area"
+            both = both.reset_index()
+            both.insert(0, "imd_vintage", f"IoD{y}")
+            frames.append(both)
+        return pd.concat(frames, ignore_index=True)
+
+    def official_la_summary(self) -> dict[str, float] | None:
+        """The published File 10 summary of the borough for the latest edition, if configured."""
+        path = self.params.deprivation.la_summaries
+        if path is None:
+            return None
+        from .sources import read_csv_checked
+
+        cols = {
+            "imd_average_score": "average_score",
+            "imd_average_rank": "average_rank",
+            "imd25_extent": "extent",
+            "imd25_local_concentration": "local_concentration",
+            "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally": "proportion_lsoas_most_deprived_10pct",
+        }
+        t = read_csv_checked(self.path(path), ["ltla24_code", *cols], label="IoD local authority summaries")
+        row = t[t["ltla24_code"] == self.params.local_authority.code]
+        if row.empty:
+            return None
+        return {new: float(row[old].iloc[0]) for old, new in cols.items()}
 
     def reconciliation(self) -> dict[str, Any]:
         """Run the build-time reconciliation checks; raise on failure, return what was checked."""

@@ -96,7 +96,7 @@ def _toc(body: str) -> str:
     ]
     if not items:
         return ""
-    return '<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Contents</h2><ol>' + "".join(items) + "</ol></nav>"
+    return '<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Contents</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
 def export_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:

@@ -121,11 +121,12 @@ def table_html(
             cells.append(f'<{tag}{scope} class="{cls}">{text}</{tag}>')
         rc = row_class(row) if row_class else None
         rows.append(f'<tr{f" class={chr(34)}{rc}{chr(34)}" if rc else ""}>{"".join(cells)}</tr>')
-    link = f' <a class="csv" href="{html.escape(csv_href)}">Download CSV</a>' if csv_href else ""
-    note_html = f'<p class="table-note">{html.escape(note)}</p>' if note else ""
+    link = f'<a class="csv" href="{html.escape(csv_href)}">Download this table as CSV</a>' if csv_href else ""
+    below = " ".join(x for x in (html.escape(note) if note else "", link) if x)
+    note_html = f'<p class="table-note">{below}</p>' if below else ""
     return (
         f'<div class="table-wrap" role="region" aria-label="{html.escape(caption)}" tabindex="0">'
-        f'<table><caption>{html.escape(caption)}{link}</caption>'
+        f'<table><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{note_html}"
     )
 
