@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-test
 PACK_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help pack test lab bench clean clean-venv
+.PHONY: help pack test browser lab bench clean clean-venv
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,17 +20,20 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,browser]'
 	@touch $(STAMP)
+
+browser: $(STAMP) ## Install headless Chromium (Debian package) and axe-core for the browser tests
+	bash scripts/setup-browser.sh
 
 pack: $(STAMP) ## Set up .venv if needed and build every pack into reports/latest
 	$(BIN)/reviewpack build $(PACK_ARGS)
 
-test: $(STAMP) ## Set up .venv if needed and run the whole test suite
+test: $(STAMP) browser ## Set up .venv and the browser checks if needed, then run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lab: $(STAMP) ## Install JupyterLab (optional extra) and open the notebooks
-	$(BIN)/python -m pip install --quiet -e '.[test,dask,lab]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,browser,lab]'
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP) ## Run the build benchmarks (not part of make test)
