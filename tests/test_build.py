@@ -120,3 +120,43 @@ def test_deprivation_section_renders(built_reports: Path) -> None:
     assert "Cramér" in borough
     size = max((built_reports / f"{p}.html").stat().st_size for p in PACKS)
     assert size <= 1_500_000
+
+
+def test_grants_contract_table(built_reports: Path) -> None:
+    t = pd.read_csv(built_reports / "tables" / "borough" / "grants_by_locality.csv")
+    assert list(t.columns) == [
+        "locality", "grants", "amount_awarded_gbp", "population", "amount_per_head_gbp", "share_of_amount_pct", "share_of_population_pct",
+    ]
+    # independent: the raw aggregated register summed by its own locality column
+    raw = pd.read_csv(RAW / "grants_360giving_walsall_ward_funder_year.csv")
+    expect = raw.groupby("locality")[["grant_count", "amount_awarded_total"]].sum()
+    got = t.set_index("locality")
+    assert got["grants"].to_dict() == expect["grant_count"].to_dict()
+    assert got["amount_awarded_gbp"].round(2).to_dict() == expect["amount_awarded_total"].round(2).to_dict()
+    assert got["grants"].sum() == 359 and round(got["amount_awarded_gbp"].sum(), 2) == 20_281_542.87
+    per_head = got["amount_awarded_gbp"] / got["population"]
+    assert (per_head.round(6) == got["amount_per_head_gbp"].round(6)).all()
+    html = (built_reports / "borough.html").read_text()
+    assert "359 grants (£20,281,542.87) in 155 rows = 359 placed" in html
+    assert "recipient organisation" in html  # the placement caveat is stated
+    assert "ILLUSTRATIVE" not in html
+
+
+def test_default_packs_never_read_examples(root: Path) -> None:
+    from reviewpack.config import load_pack_params
+
+    for name in PACKS:
+        g = load_pack_params(root, name).grants
+        assert g.register.startswith("raw/") and not g.illustrative
+
+
+def test_illustrative_example_is_labelled(root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "illustrative"
+    params = root / "params" / "examples" / "area_partnership_illustrative.yaml"
+    assert main(["--project", str(root), "build", "--params", str(params), "--out", str(out), "--pack", "north", "--no-cache"]) == 0
+    html = (out / "north.html").read_text()
+    assert "ILLUSTRATIVE — not real grants" in html
+    assert "Area partnership budget against spend" in html
+    budget = pd.read_csv(out / "tables" / "north" / "area_partnership_budget.csv")
+    assert set(budget["budget_gbp"].dropna()) == {40000.0}
+    assert (out / "tables" / "north" / "grants_by_locality.csv").is_file()

@@ -121,7 +121,7 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
         ax.scatter(est["year"], est["population"], facecolor="white", edgecolor=colour, s=34, linewidth=1.6, zorder=4)
         last = g.iloc[-1]
         ends.append([float(last["population"]), area, colour if colour != CONTEXT_GREY else "#505a5f", float(last["year"])])
-    _label_line_ends(ax, ends, table["population"].max() * 1.12)
+    _label_line_ends(ax, ends, table["population"].max() * 1.12, 0.25)
     ax.set_ylabel("Residents")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     years = sorted(table["year"].unique())
@@ -133,8 +133,8 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
     return fig
 
 
-def _label_line_ends(ax: plt.Axes, ends: list[list], ymax: float) -> None:
-    """Label each line at its right end, nudging labels apart so they never overlap."""
+def _label_line_ends(ax: plt.Axes, ends: list[list], ymax: float, dx: float) -> None:
+    """Label each line at its right end (``[y, label, colour, x]``), nudging labels apart so they never overlap."""
     gap = 0.05 * ymax
     ends.sort(key=lambda e: e[0])
     placed: list[float] = []
@@ -143,8 +143,7 @@ def _label_line_ends(ax: plt.Axes, ends: list[list], ymax: float) -> None:
         if placed and y - placed[-1] < gap:
             y = placed[-1] + gap
         placed.append(y)
-        ax.annotate(e[1], (e[3], e[0]), xytext=(e[3] + 0.25, y), textcoords="data", va="center", color=e[2], fontsize=9,
-                    arrowprops=None)
+        ax.annotate(e[1], (e[3], e[0]), xytext=(e[3] + dx, y), textcoords="data", va="center", color=e[2], fontsize=9)
 
 
 def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, title: str, subtitle: str, source: str, value_fmt: str = "{:.0f}", ylabel: str = "", last: str | None = None) -> Figure:
@@ -202,4 +201,48 @@ def age_profile_chart(profile: pd.DataFrame, area: str | None, borough_label: st
     ax.set_ylabel("Age (90 = 90 and over)")
     ax.set_ylim(-0.5, 90.5)
     ax.legend(frameon=False, loc="upper right")
+    return fig
+
+
+def concentration_curve(curve: pd.DataFrame, index: float, title: str, subtitle: str, source: str) -> Figure:
+    """Concentration curve: cumulative share of £ against cumulative share of residents, most deprived first.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        ``cum_population_share, cum_amount_share`` (0-1), from :func:`reviewpack.grants.concentration_index`.
+    index : float
+        The concentration index (shown on the chart).
+    """
+    fig, ax = new_figure(title, subtitle, source, size=(6.4, 5.6))
+    ax.grid(axis="x", color="#dddddd")
+    ax.plot([0, 100], [0, 100], color="#505a5f", linewidth=1.2, linestyle="--")
+    ax.plot(100 * curve["cum_population_share"], 100 * curve["cum_amount_share"], color=PALETTE[0], linewidth=2.2, marker="o", markersize=3)
+    ax.annotate("Equal £ per head", (62, 55), color="#505a5f", fontsize=9, rotation=0)
+    ax.annotate(f"Concentration index {index:+.2f}", (4, 92), color=PALETTE[0], fontsize=10, fontweight="bold")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Cumulative % of residents (wards from most to least deprived)")
+    ax.set_ylabel("Cumulative % of grant £")
+    return fig
+
+
+def lines_by_series(table: pd.DataFrame, x: str, series: str, y: str, title: str, subtitle: str, source: str, xlabel: str, ylabel: str, highlight: str | None = None, marker_x: float | None = None) -> Figure:
+    """One line per series (e.g. area) against ``x``; optional vertical marker (e.g. the chosen weight)."""
+    fig, ax = new_figure(title, subtitle, source)
+    sers = list(dict.fromkeys(table[series]))
+    cols = colours_for(sers)
+    ends = []
+    for s in sers:
+        g = table[table[series] == s].sort_values(x)
+        colour = cols[s] if highlight in (None, s) else CONTEXT_GREY
+        ax.plot(g[x], g[y], color=colour, linewidth=2.4 if highlight == s else 1.8)
+        ends.append([float(g[y].iloc[-1]), str(s), colour if colour != CONTEXT_GREY else "#505a5f", float(g[x].iloc[-1])])
+    if marker_x is not None:
+        ax.axvline(marker_x, color="#505a5f", linewidth=1, linestyle=":")
+    _label_line_ends(ax, ends, float(table[y].max()) * 1.1, 0.02 * float(table[x].max() - table[x].min()))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, float(table[y].max()) * 1.1)
+    ax.set_xlim(float(table[x].min()), float(table[x].max()) + 0.18 * float(table[x].max() - table[x].min()))
     return fig

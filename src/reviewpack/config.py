@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -100,6 +101,48 @@ class Deprivation(_Strict):
         return sorted(v, key=lambda x: x.year)
 
 
+class Allocation(_Strict):
+    """Proportionate-universalism allocation model: a base share split equally, the rest by need."""
+
+    budget_gbp: float | None = Field(None, ge=0, description="yearly budget to split; default: the area partnership budgets added up")
+    base_share: float = Field(0.25, ge=0, le=1)
+    weight_population: float = Field(0.5, ge=0, le=1)
+    weight_deprivation: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _weights_add_up(self) -> "Allocation":
+        if abs(self.weight_population + self.weight_deprivation - 1) > 1e-9:
+            raise ValueError(
+                f"weight_population ({self.weight_population}) and weight_deprivation ({self.weight_deprivation}) must add up to 1"
+            )
+        return self
+
+
+warnings.filterwarnings("ignore", message='Field name "register" in "Grants" shadows an attribute')
+
+
+class Grants(_Strict):
+    """The grant register and the grant analysis."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+    register: str
+    description: str = Field(min_length=1, description="what the register is, shown in the pack")
+    placement_note: str = Field(min_length=1, description="how grants are placed in wards, shown in the pack")
+    illustrative: bool = Field(False, description="true for made-up example registers: every page is labelled")
+    area_partnership_programme: bool = Field(False, description="true when the register is the council's own area partnership programme")
+    period: tuple[int, int] | None = Field(None, description="first and last award year to include; null = all")
+    as_of: date | None = Field(None, description="award dates after this are rejected; null = the build date")
+    currency_rates: dict[str, float] = Field(default_factory=dict, description="GBP per unit of each other currency")
+    population_year: int = Field(2015, description="residents used for £ per head (a year of the population table)")
+    deprivation_edition: int = Field(2015, description="IoD edition used for fair shares and the concentration index")
+    budget_per_area_partnership_gbp: float = Field(40000, ge=0)
+    budget_grouping: str = Field("area_partnership", description="mapping column the budget applies to")
+    financial_years: list[str] = Field(default_factory=list, description="e.g. ['2013/14', '2014/15']")
+    allocation: Allocation = Field(default_factory=Allocation)
+    top_recipients: int = Field(10, ge=1, le=100)
+
+
 class PackParams(_Strict):
     """All parameters of one pack, after merging; the schema of every YAML file."""
 
@@ -111,6 +154,7 @@ class PackParams(_Strict):
     geography: Geography
     population: Population
     deprivation: Deprivation
+    grants: Grants
     packs: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -118,6 +162,8 @@ class PackParams(_Strict):
         years = [v.year for v in self.deprivation.vintages]
         if self.deprivation.latest not in years:
             raise ValueError(f"deprivation.latest is {self.deprivation.latest}, which is not one of the editions {years}")
+        if self.grants.deprivation_edition not in years:
+            raise ValueError(f"grants.deprivation_edition is {self.grants.deprivation_edition}, which is not one of the editions {years}")
         return self
 
     @property
@@ -300,20 +346,39 @@ def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
             f"Ward-to-area mapping file '{params.geography.ward_area_mapping}' (parameter geography.ward_area_mapping) "
             f"does not exist under '{params.data_dir}'. Check the path."
         )
-    table = pd.read_csv(mapping, dtype=str)
+    # the csv module, not pandas: this runs on every build, including a no-op one
+    import csv
+
+    with open(mapping, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
     col = params.geography.grouping
-    if col not in table.columns:
+    if col not in columns:
         raise ParameterError(
             f"parameter 'geography.grouping' is '{col}', which is not a column of '{mapping.name}'. "
-            f"Valid groupings: {', '.join(c for c in table.columns if c not in ('ward_code', 'ward_name'))}."
+            f"Valid groupings: {', '.join(c for c in columns if c not in ('ward_code', 'ward_name'))}."
         )
     if params.area is not None:
-        valid = sorted(table[col].dropna().unique())
+        valid = sorted({row[col] for row in rows if row.get(col)})
         if params.area not in valid:
             raise ParameterError(
                 f"Unknown {params.geography.grouping_label.lower()} '{params.area}' (parameter 'area' in "
                 f"{' + '.join(sources)}). Valid choices: {', '.join(valid)}."
             )
+
+
+def reference_date() -> date:
+    """The build's "today": ``SOURCE_DATE_EPOCH`` (UTC) when set, so builds are reproducible; else today."""
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+        except ValueError:
+            raise ParameterError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {epoch!r}.") from None
+    return date.today()
 
 
 def data_path(root: Path, params: PackParams, relative: str) -> Path:

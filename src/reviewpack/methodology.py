@@ -115,3 +115,16 @@ def deprivation_caveats(params_dict: dict[str, Any]) -> list[str]:
         "Area figures for the local authority summary measures are indicative: MHCLG defines them for local authorities.",
         "IoD 2025 uses 2021 neighbourhoods (169 in Walsall); IoD 2015 and 2019 use 2011 neighbourhoods (167).",
     ]
+
+
+def grants_caveats(params_dict: dict[str, Any]) -> list[str]:
+    """Caveats that apply to the grants section."""
+    g = params_dict.get("grants", {})
+    out = [md_escape(g.get("placement_note", "")).strip()]
+    if g.get("illustrative"):
+        out.insert(0, "**The grant register is ILLUSTRATIVE (made up): do not quote its figures.**")
+    out.append(
+        "£ per resident divides grant £ over the whole period by residents in one year (grants.population_year); "
+        "fair shares compare with residents of the borough's most deprived fifth in one IoD edition (grants.deprivation_edition)."
+    )
+    return out

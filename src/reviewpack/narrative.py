@@ -220,3 +220,60 @@ def headlines(pop: pd.DataFrame, dist: pd.DataFrame, area: str | None, la_name: 
         f"Residents ({_year_label(year, False)})": num(residents),
         f"Residents in {la_name}'s most deprived fifth of neighbourhoods ({dist['imd_vintage'].iloc[0]})": f"{in_q1:.0f}%",
     }
+
+
+def _gbp(value: float) -> str:
+    if abs(value) >= 1_000_000:
+        return f"£{value / 1_000_000:,.2f}m"
+    if abs(value) < 100:
+        return f"£{value:,.2f}"
+    return f"£{value:,.0f}"
+
+
+def grants_messages(fair: pd.DataFrame, summary: pd.DataFrame, area: str | None, la_name: str, area_col: str, illustrative: bool) -> list[str]:
+    """Key messages on grant funding: share of £ against share of residents and of need.
+
+    Parameters
+    ----------
+    fair : DataFrame
+        :func:`reviewpack.grants.fair_share`.
+    summary : DataFrame
+        :func:`reviewpack.grants.summarise_by_area` (the contract table).
+    illustrative : bool
+        Prefix every message with "ILLUSTRATIVE" when the register is made up.
+    """
+    pre = "ILLUSTRATIVE DATA — " if illustrative else ""
+    f = fair.set_index(area_col)
+    s = summary.set_index(area_col)
+    total = s["amount_awarded_gbp"].sum()
+    per_head_b = total / s["population"].sum()
+    if area is None:
+        top = f["share_of_amount_pct"].idxmax()
+        return [
+            f"{pre}{top} received {f.loc[top, 'share_of_amount_pct']:.0f}% of the grant funding recorded ({_gbp(f.loc[top, 'amount_awarded_gbp'])} of {_gbp(total)}), "
+            f"against {f.loc[top, 'share_of_population_pct']:.0f}% of residents and {f.loc[top, 'share_of_deprived_pct']:.0f}% of the most deprived fifth's residents.",
+            f"{pre}Grant £ per resident ranged from {_gbp(s['amount_per_head_gbp'].min())} in {s['amount_per_head_gbp'].idxmin()} to "
+            f"{_gbp(s['amount_per_head_gbp'].max())} in {s['amount_per_head_gbp'].idxmax()} ({la_name}: {_gbp(per_head_b)}).",
+        ]
+    return [
+        f"{pre}{area} received {f.loc[area, 'share_of_amount_pct']:.0f}% of the grant funding recorded ({_gbp(f.loc[area, 'amount_awarded_gbp'])}, "
+        f"{_gbp(s.loc[area, 'amount_per_head_gbp'])} per resident against {_gbp(per_head_b)} for {la_name}); it has "
+        f"{f.loc[area, 'share_of_population_pct']:.0f}% of residents and {f.loc[area, 'share_of_deprived_pct']:.0f}% of the most deprived fifth's residents.",
+    ]
+
+
+def fair_share_alt(fair: pd.DataFrame, area_col: str) -> str:
+    """Alt text for the fair-share chart."""
+    parts = [
+        f"{r[area_col]}: {r['share_of_amount_pct']:.0f}% of £, {r['share_of_population_pct']:.0f}% of residents, {r['share_of_deprived_pct']:.0f}% of the most deprived"
+        for _, r in fair.iterrows()
+    ]
+    return f"Bar chart comparing each {area_col}'s share of grant £ with its share of residents and of the borough's most deprived fifth: " + "; ".join(parts) + "."
+
+
+def grant_headline(summary: pd.DataFrame, area: str | None, area_col: str, illustrative: bool) -> dict[str, str]:
+    """The index card's grant figure: £ per resident for the pack's area (or the borough)."""
+    s = summary.set_index(area_col)
+    value = s["amount_awarded_gbp"].sum() / s["population"].sum() if area is None else s.loc[area, "amount_per_head_gbp"]
+    label = "Grant £ per resident (illustrative data)" if illustrative else "Grant £ per resident"
+    return {label: f"£{value:,.2f}"}

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import deprivation, geography, population
-from .config import PackParams, data_path, find_project_root, load_pack_params
+from . import deprivation, geography, grants, population
+from .config import PackParams, data_path, find_project_root, load_pack_params, reference_date
 
 
 @dataclass
@@ -279,11 +279,110 @@ class PackData:
             return None
         return {new: float(row[old].iloc[0]) for old, new in cols.items()}
 
+    # -- grants ---------------------------------------------------------------
+    @cached_property
+    def grant_register(self) -> grants.Register:
+        """The grant register, validated and placed in wards and areas (nothing dropped silently)."""
+        g = self.params.grants
+        lsoas = pd.concat([self.areas11[["lsoa_code", "ward_code"]], self.areas21[["lsoa_code", "ward_code"]]]).drop_duplicates("lsoa_code")
+        wards = self.wards.drop(columns=["area"])
+        return grants.read_register(
+            self.path(g.register), wards=wards, lsoas=lsoas, currency_rates=g.currency_rates or None,
+            today=g.as_of or reference_date(), area_col=self.grouping,
+        )
+
+    @property
+    def grant_period(self) -> tuple[int, int] | None:
+        """Award years included (``None`` = all)."""
+        p = self.params.grants.period
+        return tuple(p) if p else None
+
+    def area_population(self, year: int) -> pd.Series:
+        """Residents (all ages) per area in ``year`` (a year of the population table)."""
+        t = self.population_by_area
+        sel = t[(t["year"] == year) & (t["age_band"] == "all")]
+        if sel.empty:
+            from .errors import ParameterError
+
+            raise ParameterError(
+                f"grants.population_year is {year}, which is not a year of the population table; "
+                f"choose one of {', '.join(map(str, sorted(t['year'].unique())))}."
+            )
+        return sel.set_index("area")["population"].rename_axis(self.grouping)
+
+    def deprived_by_area(self, year: int) -> pd.Series:
+        """Residents of the borough's most deprived fifth of neighbourhoods, per area, IoD ``year``."""
+        imd, pop, areas = self._imd_args(year)
+        d = deprivation.quintile_distribution(imd, pop, areas, self.grouping)
+        q1 = d[d["quintile"] == 1].set_index(self.grouping)["residents"]
+        return q1.astype(float)
+
+    def grants_by_area(self) -> pd.DataFrame:
+        """Contract table ``grants_by_<grouping>.csv``: grants, £, £ per head and shares per area."""
+        g = self.params.grants
+        return grants.summarise_by_area(self.grant_register, self.area_population(g.population_year), self.grant_period)
+
+    def grants_fair_share(self) -> pd.DataFrame:
+        """Share of grant £ against share of residents and of most-deprived residents, per area."""
+        return grants.fair_share(self.grants_by_area(), self.deprived_by_area(self.params.grants.deprivation_edition))
+
+    def ward_deprivation(self, year: int) -> pd.DataFrame:
+        """Population-weighted average IMD score and residents per ward, IoD ``year``."""
+        imd, pop, areas = self._imd_args(year)
+        by = areas.set_index("lsoa_code")["ward_code"]
+        w = deprivation.la_summary_measures(imd, pop, by=by)
+        w.index.name = "ward_code"
+        return w[["residents", "average_score"]]
+
+    def grants_concentration(self) -> grants.ConcentrationResult:
+        """Concentration index of grant £ across wards ranked by deprivation (negative = pro-poor)."""
+        year = self.params.grants.deprivation_edition
+        wd = self.ward_deprivation(year)
+        amounts = grants.by_ward(self.grant_register, self.grant_period).set_index("ward_code")["amount_awarded_gbp"]
+        amounts = amounts.reindex(wd.index, fill_value=0.0)
+        return grants.concentration_index(amounts, wd["average_score"], wd["residents"], higher_is_more_deprived=True)
+
+    def allocation_budget(self) -> float:
+        """The yearly budget the allocation model splits (parameter, or the area partnership budgets added up)."""
+        g = self.params.grants
+        if g.allocation.budget_gbp is not None:
+            return float(g.allocation.budget_gbp)
+        if g.budget_grouping not in self.wards.columns:
+            from .errors import ParameterError
+
+            raise ParameterError(
+                f"grants.budget_grouping is '{g.budget_grouping}', which is not a column of the ward mapping; "
+                f"valid: {', '.join(c for c in self.wards.columns if c not in ('ward_code', 'ward_name', 'area'))}."
+            )
+        return float(g.budget_per_area_partnership_gbp * self.wards[g.budget_grouping].nunique())
+
+    def allocation(self) -> pd.DataFrame:
+        """The proportionate-universalism allocation of :meth:`allocation_budget` across areas."""
+        a = self.params.grants.allocation
+        return grants.allocation_model(
+            self.area_population(self.params.grants.population_year), self.deprived_by_area(self.params.grants.deprivation_edition),
+            self.allocation_budget(), a.base_share, a.weight_population, a.weight_deprivation, area_col=self.grouping,
+        )
+
+    def allocation_sensitivity(self) -> pd.DataFrame:
+        """How the allocation moves as the deprivation weight goes from 0 to 1."""
+        a = self.params.grants.allocation
+        return grants.allocation_sensitivity(
+            self.area_population(self.params.grants.population_year), self.deprived_by_area(self.params.grants.deprivation_edition),
+            self.allocation_budget(), a.base_share, area_col=self.grouping,
+        )
+
     def reconciliation(self) -> dict[str, Any]:
         """Run the build-time reconciliation checks; raise on failure, return what was checked."""
         by_area = population.population_by_area(self.lsoa_population, self.areas11, self.areas21)
+        rec = self.grant_register.reconciliation
+        if not rec.balanced:
+            from .errors import ReconciliationError
+
+            raise ReconciliationError(f"Grant register check failed: {rec.sentence}")
         return {
             "population_totals_by_year": population.check_totals(self.lsoa_population, by_area),
             "lsoa11_one_area_each": geography.check_one_area_per_lsoa(self.areas11),
             "lsoa21_one_area_each": geography.check_one_area_per_lsoa(self.areas21),
+            "grants": rec.sentence,
         }

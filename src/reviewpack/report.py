@@ -225,3 +225,8 @@ def record_headlines(values: dict[str, object]) -> None:
         ``{label: text}``, e.g. ``{"Residents (Census 2021)": "59,825"}``; shown in insertion order.
     """
     _display({"text/plain": ""}, {"reviewpack": {"kind": "headlines", "values": {str(k): str(v) for k, v in values.items()}}})
+
+
+def show_banner(text: str) -> None:
+    """A prominent warning banner (e.g. "ILLUSTRATIVE — not real grants"), shown before everything else."""
+    _display({"text/markdown": f"**{md_escape(text)}**"}, {"reviewpack": {"kind": "banner"}})
