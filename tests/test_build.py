@@ -160,3 +160,12 @@ def test_illustrative_example_is_labelled(root: Path, tmp_path: Path) -> None:
     budget = pd.read_csv(out / "tables" / "north" / "area_partnership_budget.csv")
     assert set(budget["budget_gbp"].dropna()) == {40000.0}
     assert (out / "tables" / "north" / "grants_by_locality.csv").is_file()
+
+
+def test_boundary_options_in_borough_pack_only(built_reports: Path) -> None:
+    t = pd.read_csv(built_reports / "tables" / "borough" / "grouping_comparison.csv")
+    assert list(t.columns) == [
+        "grouping", "area", "wards", "population", "share_of_population_pct", "share_of_most_deprived_quintile_pct", "demand_index",
+    ]
+    assert "4. Boundary options" in (built_reports / "borough.html").read_text()
+    assert "Boundary options" not in (built_reports / "north.html").read_text()

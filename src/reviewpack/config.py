@@ -46,7 +46,8 @@ class Geography(_Strict):
     """Geography files and the grouping of wards into pack areas."""
 
     ward_area_mapping: str
-    grouping: str = "locality"
+    grouping: str = Field("locality", pattern=r"^[a-z][a-z0-9_]*$", description="name of the grouping; names the area column of every table")
+    grouping_column: str | None = Field(None, description="column of the mapping holding the area names; default: the grouping's name")
     grouping_label: str = "Locality"
     lsoa11_ward_lookup: str
     lsoa21_ward_lookup: str
@@ -141,6 +142,44 @@ class Grants(_Strict):
     financial_years: list[str] = Field(default_factory=list, description="e.g. ['2013/14', '2014/15']")
     allocation: Allocation = Field(default_factory=Allocation)
     top_recipients: int = Field(10, ge=1, le=100)
+    invalid_rows: Literal["error", "report"] = Field(
+        "error",
+        description="error: stop the build if any row is invalid; report: publish, listing rejected rows in the reconciliation",
+    )
+
+
+class GroupingOption(_Strict):
+    """One way of grouping wards into areas, compared in the options appraisal."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    file: str
+    column: str
+
+
+class Demand(_Strict):
+    """How the demand index weights residents."""
+
+    dependant_weight: float = Field(1.5, ge=0, description="a child (0-15) or older resident (65+) counts this many working-age residents")
+    quintile_weights: dict[int, float] = Field(
+        default_factory=lambda: {1: 1.5, 2: 1.25, 3: 1.0, 4: 1.0, 5: 1.0},
+        description="multiplier per within-borough IMD quintile (1 = most deprived)",
+    )
+
+
+class Groupings(_Strict):
+    """The groupings compared side by side in the borough pack."""
+
+    options: list[GroupingOption] = Field(default_factory=list)
+    demand: Demand = Field(default_factory=Demand)
+
+    @field_validator("options")
+    @classmethod
+    def _unique_names(cls, v: list[GroupingOption]) -> list[GroupingOption]:
+        names = [o.name for o in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"each grouping name may appear once, got {names}")
+        return v
 
 
 class PackParams(_Strict):
@@ -155,6 +194,7 @@ class PackParams(_Strict):
     population: Population
     deprivation: Deprivation
     grants: Grants
+    groupings: Groupings = Field(default_factory=Groupings)
     packs: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -353,10 +393,10 @@ def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
         reader = csv.DictReader(fh)
         columns = list(reader.fieldnames or [])
         rows = list(reader)
-    col = params.geography.grouping
+    col = params.geography.grouping_column or params.geography.grouping
     if col not in columns:
         raise ParameterError(
-            f"parameter 'geography.grouping' is '{col}', which is not a column of '{mapping.name}'. "
+            f"parameter 'geography.grouping' is '{col}', which is not a column of '{mapping.name}' (set geography.grouping_column to name the column). "
             f"Valid groupings: {', '.join(c for c in columns if c not in ('ward_code', 'ward_name'))}."
         )
     if params.area is not None:
@@ -366,6 +406,65 @@ def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
                 f"Unknown {params.geography.grouping_label.lower()} '{params.area}' (parameter 'area' in "
                 f"{' + '.join(sources)}). Valid choices: {', '.join(valid)}."
             )
+
+
+def slug(text: str) -> str:
+    """A pack name from an area name: ``"Brownhills, Pelsall & Co" -> "brownhills-pelsall-co"``."""
+    import re
+
+    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return out or "area"
+
+
+def grouping_pack_params(root: Path, grouping: str, extra: list[Path] | None = None) -> dict[str, PackParams]:
+    """Parameters of the packs for a grouping from ``groupings.options``: the borough overview plus one per area.
+
+    Parameters
+    ----------
+    root : Path
+        Project root.
+    grouping : str
+        Name of a grouping listed under ``groupings.options`` (e.g. ``area_partnership``).
+    extra : list of Path, optional
+        ``--params`` files merged over every pack.
+
+    Returns
+    -------
+    dict
+        ``{pack name: PackParams}``, the borough first, then the areas in name order.
+
+    Raises
+    ------
+    ParameterError
+        If the grouping is unknown (listing the valid ones), or its file lacks the column.
+    """
+    import csv
+
+    base = load_pack_params(root, "borough", extra)
+    options = {o.name: o for o in base.groupings.options}
+    if grouping not in options:
+        raise ParameterError(
+            f"Unknown grouping '{grouping}'. Valid groupings (groupings.options in params): {', '.join(options) or 'none'}."
+        )
+    opt = options[grouping]
+    path = data_path(root, base, opt.file)
+    if not path.is_file():
+        raise DataFileError(f"Grouping '{grouping}': file '{opt.file}' does not exist under '{base.data_dir}'.")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if opt.column not in (reader.fieldnames or []):
+            raise ParameterError(f"Grouping '{grouping}': column '{opt.column}' is not in '{opt.file}'; it has {', '.join(reader.fieldnames or [])}.")
+        areas = sorted({row[opt.column].strip() for row in reader if row.get(opt.column, "").strip()})
+    names = {a: slug(a) for a in areas}
+    if len(set(names.values())) != len(names) or "borough" in names.values():
+        raise ParameterError(f"Grouping '{grouping}': area names {areas} do not give distinct pack names.")
+    geo = {"ward_area_mapping": opt.file, "grouping": opt.name, "grouping_column": opt.column, "grouping_label": opt.label}
+    packs = ["borough", *names.values()]
+    out = {"borough": load_pack_params(root, "borough", extra, overrides={"geography": geo, "packs": packs})}
+    for area, name in names.items():
+        overrides = {"geography": geo, "packs": packs, "pack": name, "title": f"{area} {opt.label}", "area": area}
+        out[name] = load_pack_params(root, "borough", extra, overrides=overrides)
+    return out
 
 
 def reference_date() -> date:

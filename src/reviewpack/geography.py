@@ -25,42 +25,47 @@ _WARD_NAME_COL = re.compile(r"^WD\d\dNM$")
 _LAD_COL = re.compile(r"^LAD\d\dCD$")
 
 
-def load_ward_areas(path: Path, grouping: str) -> pd.DataFrame:
-    """Read the ward -> area mapping and add an ``area`` column from ``grouping``.
+def load_ward_areas(path: Path, grouping: str, column: str | None = None) -> pd.DataFrame:
+    """Read the ward -> area mapping and add an ``area`` column from the grouping's column.
 
     Parameters
     ----------
     path : Path
         CSV with at least ``ward_code, ward_name`` and the grouping column.
     grouping : str
-        The column whose values are the pack areas (e.g. ``locality``).
+        The grouping's name (e.g. ``locality``): the area column of every table is named after it.
+    column : str, optional
+        The column holding the area names, when it differs from ``grouping`` (e.g. grouping
+        ``area_partnership`` with names in ``area_partnership_name``).
 
     Returns
     -------
     DataFrame
-        One row per ward: the file's columns plus ``area``.
+        One row per ward: the file's columns plus ``area``; the column ``grouping`` holds the area names.
 
     Raises
     ------
     DataFileError
         Missing columns, a ward listed twice, or a ward without an area.
     """
-    wards = read_csv_checked(path, ["ward_code", "ward_name", grouping], dtype=str, label="Ward-to-area mapping")
+    source = column or grouping
+    wards = read_csv_checked(path, ["ward_code", "ward_name", source], dtype=str, label="Ward-to-area mapping")
     dup = wards.loc[wards["ward_code"].duplicated(keep=False), "ward_code"]
     if not dup.empty:
         raise DataFileError(
             f"Ward-to-area mapping '{path}' lists ward(s) {', '.join(sorted(set(dup)))} more than once. "
             "Each ward must be in exactly one area: remove the duplicate row(s)."
         )
-    blank = wards.loc[wards[grouping].isna() | (wards[grouping].str.strip() == ""), "ward_code"]
+    blank = wards.loc[wards[source].isna() | (wards[source].str.strip() == ""), "ward_code"]
     if not blank.empty:
         rows = [int(i) + 2 for i in blank.index]
         raise DataFileError(
-            f"Ward-to-area mapping '{path}', column '{grouping}': ward(s) {', '.join(blank)} (row(s) "
+            f"Ward-to-area mapping '{path}', column '{source}': ward(s) {', '.join(blank)} (row(s) "
             f"{', '.join(map(str, rows))}) have no area. Fill in the area for every ward."
         )
     wards = wards.copy()
-    wards["area"] = wards[grouping].str.strip()
+    wards["area"] = wards[source].str.strip()
+    wards[grouping] = wards["area"]
     return wards
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import deprivation, geography, grants, population
+from . import deprivation, geography, grants, groupings, population
 from .config import PackParams, data_path, find_project_root, load_pack_params, reference_date
 
 
@@ -85,7 +85,8 @@ class PackData:
     @cached_property
     def wards(self) -> pd.DataFrame:
         """Ward -> area mapping with an ``area`` column."""
-        return geography.load_ward_areas(self.path(self.params.geography.ward_area_mapping), self.grouping)
+        g = self.params.geography
+        return geography.load_ward_areas(self.path(g.ward_area_mapping), g.grouping, g.grouping_column)
 
     @cached_property
     def areas(self) -> list[str]:
@@ -372,14 +373,51 @@ class PackData:
             self.allocation_budget(), a.base_share, area_col=self.grouping,
         )
 
+    # -- boundary options -------------------------------------------------------
+    def grouping_comparison(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Compare the groupings in ``groupings.options`` on the latest IoD edition and its population.
+
+        Returns
+        -------
+        tuple
+            The contract table ``grouping_comparison.csv`` (one row per grouping and area) and
+            the balance summary (one row per grouping).
+        """
+        latest = self.params.deprivation.latest
+        lv = self.vintage(latest).lsoa_vintage
+        areas = self.areas_for(lv)
+        pop = self.lsoa_population[self.lsoa_population["lsoa_vintage"] == lv]
+        year = int(pop.loc[pop["age_band"] == "16-64", "year"].max())
+        wide = pop[pop["year"] == year].pivot_table(index="lsoa_code", columns="age_band", values="population").reset_index()
+        frame = groupings.lsoa_frame(areas, self.imd(latest), wide)
+        borough_wards = sorted(areas["ward_code"].unique())
+        d = self.params.groupings.demand
+        tables = []
+        for opt in self.params.groupings.options:
+            g = groupings.load_grouping(self.path(opt.file), opt.column, opt.name, opt.label, borough_wards)
+            tables.append(groupings.compare(frame, g, d.dependant_weight, d.quintile_weights))
+        comparison = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=groupings.COMPARISON_COLUMNS)
+        return comparison, groupings.balance(comparison)
+
     def reconciliation(self) -> dict[str, Any]:
         """Run the build-time reconciliation checks; raise on failure, return what was checked."""
         by_area = population.population_by_area(self.lsoa_population, self.areas11, self.areas21)
-        rec = self.grant_register.reconciliation
+        reg = self.grant_register
+        rec = reg.reconciliation
         if not rec.balanced:
             from .errors import ReconciliationError
 
             raise ReconciliationError(f"Grant register check failed: {rec.sentence}")
+        if len(reg.rejected) and self.params.grants.invalid_rows == "error":
+            from .errors import GrantsError
+
+            first = reg.rejected.head(3)
+            listed = "; ".join(f"row {int(r.source_row)}: {r.reason}" for r in first.itertuples())
+            more = f" (and {len(reg.rejected) - 3} more)" if len(reg.rejected) > 3 else ""
+            raise GrantsError(
+                f"Grant register '{reg.path}' has {len(reg.rejected)} invalid row(s): {listed}{more}. "
+                "Correct the file, or set grants.invalid_rows: report to publish with those rows listed as rejected."
+            )
         return {
             "population_totals_by_year": population.check_totals(self.lsoa_population, by_area),
             "lsoa11_one_area_each": geography.check_one_area_per_lsoa(self.areas11),
