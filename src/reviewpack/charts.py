@@ -156,25 +156,45 @@ def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, ti
     last : str, optional
         A category to put last (e.g. the borough total).
     """
-    fig, ax = new_figure(title, subtitle, source)
     cats = list(dict.fromkeys(table[category]))
     if last in cats:  # e.g. the borough total, set apart after the areas
         cats = [c for c in cats if c != last] + [last]
     sers = list(dict.fromkeys(table[series]))
     cols = colours_for(sers)
+    horizontal = len(cats) > 6  # many areas (e.g. wards): horizontal bars keep every label readable
+    size = (8.0, max(4.2, 1.6 + 0.22 * len(cats) * max(len(sers), 1))) if horizontal else (8.0, 4.2)
+    fig, ax = new_figure(title, subtitle, source, size=size)
     width = 0.8 / max(len(sers), 1)
+    vmax = float(table[value].max()) if len(table) else 1.0
     for j, s in enumerate(sers):
         sub = table[table[series] == s].set_index(category).reindex(cats)
-        xs = [i + (j - (len(sers) - 1) / 2) * width for i in range(len(cats))]
-        bars = ax.bar(xs, sub[value], width=width * 0.95, color=cols[s], label=str(s))
-        for b, v in zip(bars, sub[value]):
-            if pd.notna(v):
-                ax.annotate(value_fmt.format(v), (b.get_x() + b.get_width() / 2, b.get_height()), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(cats)))
-    ax.set_xticklabels([str(c) for c in cats])
-    ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, 1.02), ncol=len(sers), fontsize=9)
-    ax.set_ylim(0, float(table[value].max()) * 1.2 if len(table) else 1)
+        pos = [i + (j - (len(sers) - 1) / 2) * width for i in range(len(cats))]
+        if horizontal:
+            pos = [len(cats) - 1 - p for p in pos]
+            bars = ax.barh(pos, sub[value], height=width * 0.95, color=cols[s], label=str(s))
+            for b, v in zip(bars, sub[value]):
+                if pd.notna(v):
+                    ax.annotate(value_fmt.format(v), (b.get_width(), b.get_y() + b.get_height() / 2), xytext=(2, 0), textcoords="offset points", va="center", fontsize=7)
+        else:
+            bars = ax.bar(pos, sub[value], width=width * 0.95, color=cols[s], label=str(s))
+            for b, v in zip(bars, sub[value]):
+                if pd.notna(v):
+                    ax.annotate(value_fmt.format(v), (b.get_x() + b.get_width() / 2, b.get_height()), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    if horizontal:
+        ax.set_yticks([len(cats) - 1 - i for i in range(len(cats))])
+        ax.set_yticklabels([str(c) for c in cats], fontsize=8)
+        ax.set_xlabel(ylabel)
+        ax.set_xlim(0, vmax * 1.15)
+        ax.grid(axis="x", color="#dddddd")
+        ax.grid(axis="y", visible=False)
+        fig.subplots_adjust(left=0.3)
+        ax.set_position([0.3, ax.get_position().y0, 0.65, ax.get_position().height])
+    else:
+        ax.set_xticks(range(len(cats)))
+        ax.set_xticklabels([str(c) for c in cats])
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(0, vmax * 1.2)
+    ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(sers), fontsize=9)
     return fig
 
 

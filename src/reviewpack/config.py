@@ -45,12 +45,12 @@ class LocalAuthority(_Strict):
 class Geography(_Strict):
     """Geography files and the grouping of wards into pack areas."""
 
-    ward_area_mapping: str
+    ward_area_mapping: str | None = Field(None, description="ward -> area CSV; null: every ward is its own area")
     grouping: str = Field("locality", pattern=r"^[a-z][a-z0-9_]*$", description="name of the grouping; names the area column of every table")
     grouping_column: str | None = Field(None, description="column of the mapping holding the area names; default: the grouping's name")
     grouping_label: str = "Locality"
-    lsoa11_ward_lookup: str
-    lsoa21_ward_lookup: str
+    lsoa11_ward_lookup: str | None = None
+    lsoa21_ward_lookup: str | None = None
     lsoa11_lsoa21_lookup: str | None = None
     lsoa11_boundaries: str | None = None
     lsoa21_boundaries: str | None = None
@@ -60,7 +60,7 @@ class Geography(_Strict):
 class Population(_Strict):
     """Population files and methods."""
 
-    lsoa_panel: str
+    lsoa_panel: str | None = None
     single_year_of_age: str | None = None
     census2021: str | None = None
     estimate_years: list[int] = Field(default_factory=lambda: [2014])
@@ -71,6 +71,12 @@ class Population(_Strict):
     @classmethod
     def _years_sorted_unique(cls, v: list[int]) -> list[int]:
         return sorted(set(v))
+
+    @model_validator(mode="after")
+    def _some_population(self) -> "Population":
+        if self.lsoa_panel is None and self.census2021 is None:
+            raise ValueError("give population.lsoa_panel, population.census2021 or both")
+        return self
 
 
 class ImdVintage(_Strict):
@@ -182,6 +188,15 @@ class Groupings(_Strict):
         return v
 
 
+class Context(_Strict):
+    """Local context shown at the start of each section (Markdown; the council's own words and papers)."""
+
+    population: str = ""
+    deprivation: str = ""
+    grants: str = ""
+    options: str = ""
+
+
 class PackParams(_Strict):
     """All parameters of one pack, after merging; the schema of every YAML file."""
 
@@ -193,8 +208,9 @@ class PackParams(_Strict):
     geography: Geography
     population: Population
     deprivation: Deprivation
-    grants: Grants
+    grants: Grants | None = None
     groupings: Groupings = Field(default_factory=Groupings)
+    context: Context = Field(default_factory=Context)
     packs: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -202,7 +218,9 @@ class PackParams(_Strict):
         years = [v.year for v in self.deprivation.vintages]
         if self.deprivation.latest not in years:
             raise ValueError(f"deprivation.latest is {self.deprivation.latest}, which is not one of the editions {years}")
-        if self.grants.deprivation_edition not in years:
+        if self.geography.lsoa11_ward_lookup is None and self.geography.lsoa21_ward_lookup is None:
+            raise ValueError("give geography.lsoa11_ward_lookup, geography.lsoa21_ward_lookup or both")
+        if self.grants is not None and self.grants.deprivation_edition not in years:
             raise ValueError(f"grants.deprivation_edition is {self.grants.deprivation_edition}, which is not one of the editions {years}")
         return self
 
@@ -380,6 +398,8 @@ def load_pack_params(
 
 def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
     """Check that the pack's area is one of the values of the grouping column."""
+    if params.geography.ward_area_mapping is None:
+        return  # every ward is its own area: checked when the lookup is read
     mapping = data_path(root, params, params.geography.ward_area_mapping)
     if not mapping.is_file():
         raise DataFileError(
@@ -464,6 +484,78 @@ def grouping_pack_params(root: Path, grouping: str, extra: list[Path] | None = N
     for area, name in names.items():
         overrides = {"geography": geo, "packs": packs, "pack": name, "title": f"{area} {opt.label}", "area": area}
         out[name] = load_pack_params(root, "borough", extra, overrides=overrides)
+    return out
+
+
+NATIONAL_FILE = "national.yaml"
+
+
+def national_authorities(root: Path) -> dict[str, str]:
+    """``{LA code: name}`` of every local authority in the national LSOA 2021 lookup (``params/national.yaml``)."""
+    import csv
+    import gzip
+
+    base = read_yaml(root / PARAMS_DIRNAME / NATIONAL_FILE)
+    rel = (base.get("geography") or {}).get("lsoa21_ward_lookup")
+    if not rel:
+        raise ParameterError(f"'{PARAMS_DIRNAME}/{NATIONAL_FILE}' must set geography.lsoa21_ward_lookup (an England-wide LSOA 2021 lookup).")
+    path = (root / base.get("data_dir", "data") / rel).resolve()
+    if not path.is_file():
+        raise DataFileError(f"National lookup '{path}' does not exist. Restore it from git.")
+    opener = gzip.open if path.suffix == ".gz" else open
+    out: dict[str, str] = {}
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        code_col = next((c for c in reader.fieldnames or [] if c.startswith("LAD") and c.endswith("CD")), None)
+        name_col = next((c for c in reader.fieldnames or [] if c.startswith("LAD") and c.endswith("NM")), None)
+        if code_col is None or name_col is None:
+            raise DataFileError(f"National lookup '{path}' has no LADyyCD/LADyyNM columns.")
+        for row in reader:
+            out.setdefault(row[code_col], row[name_col])
+    return dict(sorted(out.items()))
+
+
+def national_pack_params(root: Path, codes: list[str], extra: list[Path] | None = None) -> dict[str, PackParams]:
+    """Borough-overview parameters for English local authorities from ``params/national.yaml``.
+
+    Parameters
+    ----------
+    root : Path
+        Project root.
+    codes : list of str
+        ONS local authority codes, or ``["all"]`` for every authority in the national lookup.
+    extra : list of Path, optional
+        ``--params`` files merged over each.
+
+    Returns
+    -------
+    dict
+        ``{pack name (the code in lower case): PackParams}``.
+
+    Raises
+    ------
+    ParameterError
+        For a code that is not in the lookup (naming it), or invalid parameters.
+    """
+    known = national_authorities(root)
+    wanted = list(known) if codes == ["all"] else list(dict.fromkeys(codes))
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise ParameterError(
+            f"Unknown local authority code(s) {', '.join(unknown)}: not in the national lookup of {len(known)} English authorities "
+            "(ONS codes such as E08000030; 'reviewpack list --national' lists them)."
+        )
+    base = read_yaml(root / PARAMS_DIRNAME / NATIONAL_FILE)
+    for p in extra or []:
+        base = deep_merge(base, read_yaml(Path(p)))
+    packs = [c.lower() for c in wanted]
+    out = {}
+    for code, name in ((c, known[c]) for c in wanted):
+        merged = deep_merge(base, {"local_authority": {"code": code, "name": name}, "pack": code.lower(), "title": f"{name}: borough overview", "area": None, "packs": packs})
+        try:
+            out[code.lower()] = PackParams.model_validate(merged)
+        except ValidationError as exc:
+            raise ParameterError(_format_validation_error(exc, f"'{PARAMS_DIRNAME}/{NATIONAL_FILE}'") + _valid_keys_hint(exc)) from None
     return out
 
 

@@ -69,6 +69,29 @@ def load_ward_areas(path: Path, grouping: str, column: str | None = None) -> pd.
     return wards
 
 
+def wards_from_lookup(lookup: pd.DataFrame, grouping: str) -> pd.DataFrame:
+    """Make every ward its own area (for a council without a ward -> area mapping).
+
+    Parameters
+    ----------
+    lookup : DataFrame
+        From :func:`load_lsoa_lookup` (``ward_code, ward_name``).
+    grouping : str
+        Name of the grouping column to add (e.g. ``ward``).
+
+    Returns
+    -------
+    DataFrame
+        ``ward_code, ward_name, area, <grouping>``, one row per ward; a ward name shared by two
+        wards gets its code appended so areas stay distinct.
+    """
+    wards = lookup[["ward_code", "ward_name"]].drop_duplicates("ward_code").sort_values("ward_code").reset_index(drop=True)
+    dup = wards["ward_name"].duplicated(keep=False)
+    wards["area"] = wards["ward_name"].where(~dup, wards["ward_name"] + " (" + wards["ward_code"] + ")")
+    wards[grouping] = wards["area"]
+    return wards
+
+
 def _find_col(columns: list[str], pattern: re.Pattern[str], what: str, path: Path) -> str:
     found = [c for c in columns if pattern.match(c)]
     if len(found) != 1:

@@ -119,7 +119,9 @@ def deprivation_caveats(params_dict: dict[str, Any]) -> list[str]:
 
 def grants_caveats(params_dict: dict[str, Any]) -> list[str]:
     """Caveats that apply to the grants section."""
-    g = params_dict.get("grants", {})
+    g = params_dict.get("grants") or {}
+    if not g:
+        return []
     out = [md_escape(g.get("placement_note", "")).strip()]
     if g.get("illustrative"):
         out.insert(0, "**The grant register is ILLUSTRATIVE (made up): do not quote its figures.**")

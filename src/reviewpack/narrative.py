@@ -277,3 +277,18 @@ def grant_headline(summary: pd.DataFrame, area: str | None, area_col: str, illus
     value = s["amount_awarded_gbp"].sum() / s["population"].sum() if area is None else s.loc[area, "amount_per_head_gbp"]
     label = "Grant £ per resident (illustrative data)" if illustrative else "Grant £ per resident"
     return {label: f"£{value:,.2f}"}
+
+
+def population_table_note(table: pd.DataFrame) -> str:
+    """The note under the population table: which years lack bands, and which are estimates."""
+    parts = []
+    years = sorted(table["year"].unique())
+    lacking = [y for y in years if "16-64" not in set(table.loc[table["year"] == y, "age_band"])]
+    if lacking:
+        parts.append(
+            f"{', '.join(map(str, lacking))}: the source (IoD population denominators, or estimates between them) has no 16-64 / 65+ split, so those bands are absent."
+        )
+    est = sorted(table.loc[table["estimated"], "year"].unique())
+    if est:
+        parts.append(f"Rows marked Estimated ({', '.join(map(str, est))}) are linear interpolations between the nearest data years.")
+    return " ".join(parts) or "All figures are published counts or estimates; none is interpolated."

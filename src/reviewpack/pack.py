@@ -84,8 +84,11 @@ class PackData:
     # -- geography ------------------------------------------------------------
     @cached_property
     def wards(self) -> pd.DataFrame:
-        """Ward -> area mapping with an ``area`` column."""
+        """Ward -> area mapping with an ``area`` column (every ward its own area when no mapping is given)."""
         g = self.params.geography
+        if g.ward_area_mapping is None:
+            lookup = self._lookup(g.lsoa21_ward_lookup or g.lsoa11_ward_lookup)
+            return geography.wards_from_lookup(lookup, g.grouping)
         return geography.load_ward_areas(self.path(g.ward_area_mapping), g.grouping, g.grouping_column)
 
     @cached_property
@@ -93,17 +96,28 @@ class PackData:
         """All areas of the grouping, in reading order."""
         return geography.area_order(self.wards)
 
-    @cached_property
-    def areas11(self) -> pd.DataFrame:
-        """LSOA 2011 -> ward -> area."""
-        lk = geography.load_lsoa_lookup(self.path(self.params.geography.lsoa11_ward_lookup), self.params.local_authority.code)
-        return geography.lsoa_areas(lk, self.wards)
+    def _lookup(self, relative: str) -> pd.DataFrame:
+        key = f"lookup:{relative}"
+        if key not in self._cache:
+            self._cache[key] = geography.load_lsoa_lookup(self.path(relative), self.params.local_authority.code)
+        return self._cache[key]
 
     @cached_property
-    def areas21(self) -> pd.DataFrame:
-        """LSOA 2021 -> ward -> area."""
-        lk = geography.load_lsoa_lookup(self.path(self.params.geography.lsoa21_ward_lookup), self.params.local_authority.code)
-        return geography.lsoa_areas(lk, self.wards)
+    def areas11(self) -> pd.DataFrame | None:
+        """LSOA 2011 -> ward -> area (``None`` when no LSOA 2011 lookup is configured)."""
+        path = self.params.geography.lsoa11_ward_lookup
+        return geography.lsoa_areas(self._lookup(path), self.wards) if path else None
+
+    @cached_property
+    def areas21(self) -> pd.DataFrame | None:
+        """LSOA 2021 -> ward -> area (``None`` when no LSOA 2021 lookup is configured)."""
+        path = self.params.geography.lsoa21_ward_lookup
+        return geography.lsoa_areas(self._lookup(path), self.wards) if path else None
+
+    @property
+    def lsoa_codes(self) -> set[str]:
+        """Every LSOA (2011 and 2021) of the local authority."""
+        return set().union(*(set(a["lsoa_code"]) for a in (self.areas11, self.areas21) if a is not None))
 
     # -- population -----------------------------------------------------------
     @cached_property
@@ -111,7 +125,8 @@ class PackData:
         """Long LSOA population table (all data years, all bands)."""
         p = self.params.population
         census = self.path(p.census2021) if p.census2021 else None
-        return population.load_lsoa_population(self.path(p.lsoa_panel), census)
+        panel = self.path(p.lsoa_panel) if p.lsoa_panel else None
+        return population.load_lsoa_population(panel, census, self.lsoa_codes)
 
     @cached_property
     def population_by_area(self) -> pd.DataFrame:
@@ -128,7 +143,9 @@ class PackData:
         """Single-year-of-age LSOA population (long)."""
         path = self.params.population.single_year_of_age
         if path is None:
-            raise ValueError("population.single_year_of_age is not set")
+            from .errors import ParameterError
+
+            raise ParameterError("population.single_year_of_age is not set, so there is no age profile.")
         return population.load_single_year_of_age(self.path(path))
 
     # -- deprivation ----------------------------------------------------------
@@ -285,7 +302,11 @@ class PackData:
     def grant_register(self) -> grants.Register:
         """The grant register, validated and placed in wards and areas (nothing dropped silently)."""
         g = self.params.grants
-        lsoas = pd.concat([self.areas11[["lsoa_code", "ward_code"]], self.areas21[["lsoa_code", "ward_code"]]]).drop_duplicates("lsoa_code")
+        if g is None:
+            from .errors import ParameterError
+
+            raise ParameterError("No grant register is configured (parameter grants).")
+        lsoas = pd.concat([a[["lsoa_code", "ward_code"]] for a in (self.areas11, self.areas21) if a is not None]).drop_duplicates("lsoa_code")
         wards = self.wards.drop(columns=["area"])
         return grants.read_register(
             self.path(g.register), wards=wards, lsoas=lsoas, currency_rates=g.currency_rates or None,
@@ -402,6 +423,15 @@ class PackData:
     def reconciliation(self) -> dict[str, Any]:
         """Run the build-time reconciliation checks; raise on failure, return what was checked."""
         by_area = population.population_by_area(self.lsoa_population, self.areas11, self.areas21)
+        out: dict[str, Any] = {"population_totals_by_year": population.check_totals(self.lsoa_population, by_area)}
+        for name, areas in (("lsoa11_one_area_each", self.areas11), ("lsoa21_one_area_each", self.areas21)):
+            if areas is not None:
+                out[name] = geography.check_one_area_per_lsoa(areas)
+        if self.params.grants is not None:
+            out["grants"] = self._check_grants()
+        return out
+
+    def _check_grants(self) -> str:
         reg = self.grant_register
         rec = reg.reconciliation
         if not rec.balanced:
@@ -418,9 +448,4 @@ class PackData:
                 f"Grant register '{reg.path}' has {len(reg.rejected)} invalid row(s): {listed}{more}. "
                 "Correct the file, or set grants.invalid_rows: report to publish with those rows listed as rejected."
             )
-        return {
-            "population_totals_by_year": population.check_totals(self.lsoa_population, by_area),
-            "lsoa11_one_area_each": geography.check_one_area_per_lsoa(self.areas11),
-            "lsoa21_one_area_each": geography.check_one_area_per_lsoa(self.areas21),
-            "grants": rec.sentence,
-        }
+        return rec.sentence

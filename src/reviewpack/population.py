@@ -45,7 +45,7 @@ _CENSUS_BANDS = {
 }
 
 
-def load_lsoa_population(panel_path: Path, census_path: Path | None = None) -> pd.DataFrame:
+def load_lsoa_population(panel_path: Path | None, census_path: Path | None = None, lsoas: set[str] | None = None) -> pd.DataFrame:
     """Read the LSOA population files into one long table.
 
     Parameters
@@ -56,6 +56,8 @@ def load_lsoa_population(panel_path: Path, census_path: Path | None = None) -> p
     census_path : Path, optional
         Census 2021 by LSOA 2021: ``lsoa21_code, total_usual_residents, age_0_15,
         age_16_64, age_65_plus``.
+    lsoas : set of str, optional
+        Keep only these LSOAs (e.g. one council's, from a file covering England).
 
     Returns
     -------
@@ -68,22 +70,28 @@ def load_lsoa_population(panel_path: Path, census_path: Path | None = None) -> p
     DataFileError
         Missing columns, or a negative or non-numeric count (naming the row and column).
     """
-    panel = read_csv_checked(
-        panel_path, ["mid_year", "lsoa11_code", *_PANEL_BANDS, "source"], label="Population panel"
-    )
-    _check_counts(panel, list(_PANEL_BANDS), panel_path)
-    long = panel.melt(
-        id_vars=["mid_year", "lsoa11_code", "source"], value_vars=list(_PANEL_BANDS), var_name="col", value_name="population"
-    ).dropna(subset=["population"])
-    long = long.assign(
-        year=long["mid_year"].astype(int),
-        lsoa_code=long["lsoa11_code"],
-        lsoa_vintage=2011,
-        age_band=long["col"].map(_PANEL_BANDS),
-    )
-    frames = [long[["year", "lsoa_code", "lsoa_vintage", "age_band", "population", "source"]]]
+    frames = []
+    if panel_path is not None:
+        panel = read_csv_checked(
+            panel_path, ["mid_year", "lsoa11_code", *_PANEL_BANDS, "source"], label="Population panel"
+        )
+        _check_counts(panel, list(_PANEL_BANDS), panel_path)
+        long = panel.melt(
+            id_vars=["mid_year", "lsoa11_code", "source"], value_vars=list(_PANEL_BANDS), var_name="col", value_name="population"
+        ).dropna(subset=["population"])
+        long = long.assign(
+            year=long["mid_year"].astype(int),
+            lsoa_code=long["lsoa11_code"],
+            lsoa_vintage=2011,
+            age_band=long["col"].map(_PANEL_BANDS),
+        )
+        if lsoas is not None:
+            long = long[long["lsoa_code"].isin(lsoas)]
+        frames.append(long[["year", "lsoa_code", "lsoa_vintage", "age_band", "population", "source"]])
     if census_path is not None:
         census = read_csv_checked(census_path, ["lsoa21_code", *_CENSUS_BANDS], label="Census 2021 population")
+        if lsoas is not None:
+            census = census[census["lsoa21_code"].isin(lsoas)]
         _check_counts(census, list(_CENSUS_BANDS), census_path)
         c = census.melt(id_vars=["lsoa21_code"], value_vars=list(_CENSUS_BANDS), var_name="col", value_name="population")
         c = c.assign(
@@ -106,13 +114,13 @@ def _check_counts(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataFileError(
-                f"file '{path}', row {i + 2}, column '{col}': population must be a non-negative number, got '{frame[col].iloc[i]}'. "
+                f"file '{path}', row {int(frame.index[i]) + 2}, column '{col}': population must be a non-negative number, got '{frame[col].iloc[i]}'. "
                 "Restore the original file."
             )
         frame[col] = values
 
 
-def population_by_area(lsoa_pop: pd.DataFrame, areas11: pd.DataFrame, areas21: pd.DataFrame | None = None) -> pd.DataFrame:
+def population_by_area(lsoa_pop: pd.DataFrame, areas11: pd.DataFrame | None, areas21: pd.DataFrame | None = None) -> pd.DataFrame:
     """Sum LSOA population to areas.
 
     Parameters
@@ -134,6 +142,8 @@ def population_by_area(lsoa_pop: pd.DataFrame, areas11: pd.DataFrame, areas21: p
     """
     parts = []
     for vintage, areas in ((2011, areas11), (2021, areas21)):
+        if areas is None and lsoa_pop[lsoa_pop["lsoa_vintage"] == vintage].empty:
+            continue
         sub = lsoa_pop[lsoa_pop["lsoa_vintage"] == vintage]
         if sub.empty:
             continue
@@ -150,7 +160,7 @@ def population_by_area(lsoa_pop: pd.DataFrame, areas11: pd.DataFrame, areas21: p
     merged = pd.concat(parts, ignore_index=True)
     out = merged.groupby(["year", "area", "age_band", "source"], as_index=False)["population"].sum()
     # every area for every year/band (zeros where an area has no LSOA)
-    all_areas = sorted(set(areas11["area"]) | (set(areas21["area"]) if areas21 is not None else set()))
+    all_areas = sorted(set().union(*(set(a["area"]) for a in (areas11, areas21) if a is not None)))
     keys = out[["year", "age_band", "source"]].drop_duplicates()
     full = keys.merge(pd.DataFrame({"area": all_areas}), how="cross")
     out = full.merge(out, on=["year", "age_band", "source", "area"], how="left").fillna({"population": 0.0})
