@@ -1,0 +1,59 @@
+"""Packs for any English council from the England-wide files, with wards as areas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reviewpack.config import national_authorities, national_pack_params
+from reviewpack.errors import ParameterError
+from reviewpack.pack import PackData
+
+from conftest import RAW
+
+
+@pytest.fixture(scope="module")
+def hartlepool(root: Path) -> PackData:
+    return PackData(root=root, params=national_pack_params(root, ["E06000001"])["e06000001"])
+
+
+def test_authorities_listed(root: Path) -> None:
+    known = national_authorities(root)
+    assert len(known) == 296
+    assert known["E08000030"] == "Walsall" and known["E06000001"] == "Hartlepool"
+
+
+def test_unknown_code_is_refused(root: Path) -> None:
+    with pytest.raises(ParameterError, match=r"Unknown local authority code\(s\) E99999999: not in the national lookup of 296"):
+        national_pack_params(root, ["E06000001", "E99999999"])
+
+
+def test_wards_are_the_areas(hartlepool: PackData) -> None:
+    lk = pd.read_csv(RAW / "lsoa21_ward24_lad24_lookup_england.csv.gz")
+    lk = lk[lk["LAD24CD"] == "E06000001"]
+    assert len(hartlepool.areas21) == len(lk) == 57
+    assert sorted(hartlepool.areas) == sorted(lk["WD24NM"].unique())
+    assert hartlepool.areas11 is None
+
+
+def test_population_against_independent_sum(hartlepool: PackData) -> None:
+    lk = pd.read_csv(RAW / "lsoa21_ward24_lad24_lookup_england.csv.gz")
+    codes = set(lk.loc[lk["LAD24CD"] == "E06000001", "LSOA21CD"])
+    census = pd.read_csv(RAW / "census2021_lsoa21_england_wales_age6.csv.gz")
+    expected = int(census.loc[census["lsoa21_code"].isin(codes), "total_usual_residents"].sum())
+    table = hartlepool.population_table()
+    assert table.loc[table["age_band"] == "all", "population"].sum() == expected
+    assert hartlepool.reconciliation()["population_totals_by_year"] == {"2021": expected}
+
+
+def test_deprivation_for_another_council(hartlepool: PackData) -> None:
+    dist = hartlepool.quintile_distribution()
+    assert set(dist.columns) == {"imd_vintage", "quintile", "ward", "residents", "share_of_quintile_pct"}
+    sums = dist.groupby("quintile")["share_of_quintile_pct"].sum()
+    assert ((sums - 100).abs() <= 0.1).all()
+    official = hartlepool.official_la_summary()
+    ours = hartlepool.la_summaries().set_index("area").loc["Hartlepool"]
+    assert ours["proportion_lsoas_most_deprived_10pct"] == pytest.approx(official["proportion_lsoas_most_deprived_10pct"], abs=1e-4)
+    assert ours["average_score"] == pytest.approx(official["average_score"], abs=0.5)
