@@ -107,5 +107,5 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
 def test_missing_mapping_file(root: Path, tmp_path: Path) -> None:
     f = tmp_path / "p.yaml"
     f.write_text("geography:\n  ward_area_mapping: raw/nope.csv\n")
-    with pytest.raises(DataFileError, match=r"'raw/nope.csv' \(parameter geography.ward_area_mapping\) does not exist"):
+    with pytest.raises(DataFileError, match=r"parameter 'geography.ward_area_mapping' names file 'raw/nope.csv', which does not exist under 'data'"):
         load_pack_params(root, "north", [f])

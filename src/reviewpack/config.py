@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import os
+import typing
 import warnings
 from datetime import date
 from pathlib import Path
@@ -148,6 +149,10 @@ class Grants(_Strict):
     financial_years: list[str] = Field(default_factory=list, description="e.g. ['2013/14', '2014/15']")
     allocation: Allocation = Field(default_factory=Allocation)
     top_recipients: int = Field(10, ge=1, le=100)
+    known_codes_from: list[str] = Field(
+        default_factory=list,
+        description="national LSOA -> ward lookups whose codes count as real: a grant coded with any other E05/E01 code is rejected",
+    )
     invalid_rows: Literal["error", "report"] = Field(
         "error",
         description="error: stop the build if any row is invalid; report: publish, listing rejected rows in the reconciliation",
@@ -328,8 +333,12 @@ def _valid_keys_hint(exc: ValidationError) -> str:
         for part in err["loc"][:-1]:
             field = model.model_fields.get(str(part))
             ann = getattr(field, "annotation", None) if field else None
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                model = ann
+            # unwrap Optional / unions / lists to find the nested model (e.g. ``Grants | None``)
+            candidates = [ann, *typing.get_args(ann)] if ann is not None else []
+            for cand in candidates:
+                if isinstance(cand, type) and issubclass(cand, BaseModel):
+                    model = cand
+                    break
         hints.append(", ".join(sorted(model.model_fields)))
     return f" Valid keys here: {hints[0]}." if hints else ""
 
@@ -392,8 +401,51 @@ def load_pack_params(
         params = PackParams.model_validate(merged)
     except ValidationError as exc:
         raise ParameterError(_format_validation_error(exc, " + ".join(sources)) + _valid_keys_hint(exc)) from None
+    _check_files(root, params, sources)
     _check_area(root, params, sources)
     return params
+
+
+def data_files(params: PackParams) -> list[tuple[str, str]]:
+    """Every data file the parameters name, as ``(parameter, path relative to data_dir)``."""
+    g, p, d = params.geography, params.population, params.deprivation
+    out = [
+        (f"geography.{k}", v)
+        for k, v in (
+            ("ward_area_mapping", g.ward_area_mapping), ("lsoa11_ward_lookup", g.lsoa11_ward_lookup),
+            ("lsoa21_ward_lookup", g.lsoa21_ward_lookup), ("lsoa11_lsoa21_lookup", g.lsoa11_lsoa21_lookup),
+            ("lsoa11_boundaries", g.lsoa11_boundaries), ("lsoa21_boundaries", g.lsoa21_boundaries),
+            ("ward_boundaries", g.ward_boundaries),
+        )
+        if v
+    ]
+    out += [(f"population.{k}", v) for k, v in (("lsoa_panel", p.lsoa_panel), ("single_year_of_age", p.single_year_of_age), ("census2021", p.census2021)) if v]
+    out += [(f"deprivation.vintages[{i}].file", v.file) for i, v in enumerate(d.vintages)]
+    if d.la_summaries:
+        out.append(("deprivation.la_summaries", d.la_summaries))
+    if params.grants is not None:
+        out.append(("grants.register", params.grants.register))
+        out += [(f"grants.known_codes_from[{i}]", f) for i, f in enumerate(params.grants.known_codes_from)]
+    out += [(f"groupings.options[{i}].file", o.file) for i, o in enumerate(params.groupings.options)]
+    return out
+
+
+def _check_files(root: Path, params: PackParams, sources: list[str]) -> None:
+    """Every file the parameters name must exist (checked before anything runs).
+
+    Registered raw files (in ``checksums.sha256``) are left to the checksum check, whose message
+    says how to restore them.
+    """
+    manifest = root / params.data_dir / "checksums.sha256"
+    registered = set()
+    if manifest.is_file():
+        registered = {"raw/" + line.split(None, 1)[1].strip().lstrip("*") for line in manifest.read_text(encoding="utf-8").splitlines() if len(line.split(None, 1)) == 2}
+    for name, rel in data_files(params):
+        if rel not in registered and not data_path(root, params, rel).is_file():
+            raise DataFileError(
+                f"parameter '{name}' names file '{rel}', which does not exist under '{params.data_dir}' "
+                f"(parameters from {' + '.join(sources)}). Check the path and the spelling."
+            )
 
 
 def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:

@@ -97,7 +97,8 @@ def _find_col(columns: list[str], pattern: re.Pattern[str], what: str, path: Pat
     if len(found) != 1:
         raise DataFileError(
             f"LSOA lookup '{path}' should have exactly one {what} column (ONS style, e.g. "
-            f"{pattern.pattern.strip('^$')}); found {found or 'none'}."
+            f"{pattern.pattern.strip('^$')}); found {found or 'none'}. Restore the original ONS lookup, or check "
+            "the parameter that names it (geography.lsoa11_ward_lookup / lsoa21_ward_lookup)."
         )
     return found[0]
 
@@ -168,10 +169,26 @@ def lsoa_areas(lookup: pd.DataFrame, wards: pd.DataFrame) -> pd.DataFrame:
         If an LSOA's ward is not in the mapping (so it would belong to no area).
     """
     lk = lookup.drop(columns=[c for c in ("ward_name",) if c in lookup.columns and c in wards.columns])
+    # the checks load_lsoa_lookup and load_ward_areas make, repeated for frames built elsewhere:
+    # without them a repeated ward would duplicate its LSOAs (or raise pandas' MergeError)
+    for frame, key, what in ((lk, "lsoa_code", "The LSOA lookup"), (wards, "ward_code", "The ward-to-area mapping")):
+        dup = frame.loc[frame[key].duplicated(keep=False), key]
+        if not dup.empty:
+            raise ReconciliationError(
+                f"{what} lists {key.split('_')[0].upper() if key == 'lsoa_code' else 'ward'}(s) "
+                f"{', '.join(map(str, sorted(set(dup))[:5]))} more than once, so an LSOA would be counted twice. "
+                "Each must appear once: remove the duplicate row(s)."
+            )
+    blank = wards.loc[wards["area"].isna(), "ward_code"]
+    if not blank.empty:
+        raise ReconciliationError(
+            f"The ward-to-area mapping gives ward(s) {', '.join(map(str, sorted(blank)[:5]))} no area. "
+            "Fill in the area of every ward (parameter geography.ward_area_mapping)."
+        )
     merged = lk.merge(wards, on="ward_code", how="left", validate="many_to_one")
     orphan = merged.loc[merged["area"].isna()]
     if not orphan.empty:
-        wards_missing = sorted(set(orphan["ward_code"]))
+        wards_missing = sorted({"(blank)" if pd.isna(w) else str(w) for w in orphan["ward_code"]})
         raise ReconciliationError(
             f"{len(orphan)} LSOA(s) are in ward(s) {', '.join(wards_missing)}, which the ward-to-area mapping does not list. "
             "Add those wards to the mapping file (parameter geography.ward_area_mapping)."

@@ -1254,6 +1254,18 @@ def _check_grant_level(
     parsed = pd.to_datetime(date_raw.str.slice(0, 10).where(shape_ok, None), format="%Y-%m-%d", errors="coerce")
     date_bad = ~date_blank & parsed.isna().to_numpy()
     future = (parsed.notna() & (parsed > today)).to_numpy()
+    # a real calendar date outside pandas' Timestamp range (years 1677-2262), e.g. 2999-01-01, is
+    # a valid ISO date: say it is in the future (or implausibly old), not that it is malformed
+    far = np.zeros(len(f), dtype=bool)
+    for i in np.flatnonzero(date_bad & shape_ok.to_numpy()):
+        try:
+            day = date.fromisoformat(str(date_raw.iloc[i])[:10])
+        except ValueError:
+            continue
+        far[i] = True
+        future[i] = day > today.date()
+    date_bad &= ~far
+    too_old = far & ~future
     today_text = today.date().isoformat()
     date_reasons = [
         _reason(date_blank, "Award Date is blank"),
@@ -1266,6 +1278,10 @@ def _check_grant_level(
         _reason(
             future,
             lambda m: "Award Date " + date_raw[m].str.slice(0, 10) + f" is in the future (after {today_text})",
+        ),
+        _reason(
+            too_old,
+            lambda m: "Award Date " + date_raw[m].str.slice(0, 10) + " is before 1677, which is not a plausible award date",
         ),
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,18 @@ def load_register(data_dir: Path) -> dict[str, Any]:
     path = Path(data_dir) / SOURCES_REGISTER
     if not path.is_file():
         raise DataFileError(f"Source register '{path}' is missing; restore it from git.")
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        register = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataFileError(
+            f"Source register '{path}' is not valid YAML{at}: {problem}. Restore it from git, or fix the syntax."
+        ) from None
+    if not isinstance(register, dict):
+        raise DataFileError(f"Source register '{path}' must be a mapping with 'sources' and 'attribution'. Restore it from git.")
+    return register
 
 
 def files_used(params_dict: dict[str, Any]) -> list[str]:
@@ -81,7 +93,10 @@ def notes_markdown(data_dir: Path, params_dict: dict[str, Any], caveats: list[st
     lines = ["Full provenance of every file (repository, commit, changes made, checks) is in `data/raw/SOURCES.md` of the project.", ""]
     lines += ["### Attribution", ""] + [f"- {md_escape(a)}" for a in register.get("attribution", [])] + [""]
     lines += ["### Caveats", ""] + [f"- {c}" for c in caveats] + [""]
-    lines += ["### Parameters used", "", "```yaml", yaml.safe_dump(params_dict, sort_keys=True, allow_unicode=True).strip(), "```", ""]
+    dumped = yaml.safe_dump(params_dict, sort_keys=True, allow_unicode=True).strip()
+    # a parameter value holding a line of backticks must not close the block (its text would become live HTML)
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", dumped)), default=0))
+    lines += ["### Parameters used", "", f"{fence}yaml", dumped, fence, ""]
     return "\n".join(lines)
 
 

@@ -310,8 +310,19 @@ class PackData:
         wards = self.wards.drop(columns=["area"])
         return grants.read_register(
             self.path(g.register), wards=wards, lsoas=lsoas, currency_rates=g.currency_rates or None,
-            today=g.as_of or reference_date(), area_col=self.grouping,
+            today=g.as_of or reference_date(), area_col=self.grouping, known_codes=self.known_codes(),
         )
+
+    def known_codes(self) -> set[str] | None:
+        """Every ward and LSOA code in the national lookups of ``grants.known_codes_from`` (``None`` if none given)."""
+        files = self.params.grants.known_codes_from if self.params.grants else []
+        if not files:
+            return None
+        codes: set[str] = set()
+        for rel in files:
+            lk = geography.load_lsoa_lookup(self.path(rel))
+            codes |= set(lk["lsoa_code"]) | set(lk["ward_code"])
+        return codes
 
     @property
     def grant_period(self) -> tuple[int, int] | None:
@@ -421,15 +432,50 @@ class PackData:
         return comparison, groupings.balance(comparison)
 
     def reconciliation(self) -> dict[str, Any]:
-        """Run the build-time reconciliation checks; raise on failure, return what was checked."""
-        by_area = population.population_by_area(self.lsoa_population, self.areas11, self.areas21)
-        out: dict[str, Any] = {"population_totals_by_year": population.check_totals(self.lsoa_population, by_area)}
+        """Run the build-time checks on every input; raise on failure, return what was checked.
+
+        Every configured input is loaded here, before any notebook runs, so a bad file is a
+        clear error (exit 2) rather than a failure half-way through a pack.
+        """
+        out: dict[str, Any] = {}
         for name, areas in (("lsoa11_one_area_each", self.areas11), ("lsoa21_one_area_each", self.areas21)):
             if areas is not None:
                 out[name] = geography.check_one_area_per_lsoa(areas)
+        out["population_coverage"] = population.check_coverage(self.lsoa_population, self.areas11, self.areas21, self._population_files())
+        by_area = population.population_by_area(self.lsoa_population, self.areas11, self.areas21)
+        out["population_totals_by_year"] = population.check_totals(self.lsoa_population, by_area)
+        self._load_every_input()
         if self.params.grants is not None:
             out["grants"] = self._check_grants()
         return out
+
+    def _population_files(self) -> dict[int, str]:
+        p = self.params.population
+        return {2011: p.lsoa_panel or "", 2021: p.census2021 or ""}
+
+    def _load_every_input(self) -> None:
+        """Load (and so validate) every configured input not already checked."""
+        from . import maps
+
+        for y in self.imd_years:
+            self.imd_population(y)
+            deprivation.quintile_distribution(*self._imd_args(y), self.grouping)
+        if self.params.population.single_year_of_age:
+            self.single_year_of_age
+        if len(self.imd_years) > 1 and self.params.geography.lsoa11_lsoa21_lookup:
+            self.lsoa11_lsoa21_lookup
+        self.official_la_summary()
+        g = self.params.geography
+        for rel in (g.lsoa11_boundaries, g.lsoa21_boundaries):
+            if rel:
+                maps.read_geojson_polygons(self.path(rel))
+        if g.ward_boundaries:
+            maps.read_topojson(self.path(g.ward_boundaries))
+        if self.params.groupings.options:
+            self.grouping_comparison()
+        if self.params.grants is not None:
+            self.area_population(self.params.grants.population_year)
+            self.deprived_by_area(self.params.grants.deprivation_edition)
 
     def _check_grants(self) -> str:
         reg = self.grant_register

@@ -374,6 +374,54 @@ def age_profile(syoa: pd.DataFrame, areas11: pd.DataFrame, year: int, area: str 
     return out
 
 
+def check_coverage(
+    lsoa_pop: pd.DataFrame, areas11: pd.DataFrame | None, areas21: pd.DataFrame | None, files: dict[int, str] | None = None
+) -> dict[str, int]:
+    """Reconciliation: every data year covers every LSOA of the lookup exactly once (all ages).
+
+    A file cut short at a line break still parses; this is what catches it.
+
+    Parameters
+    ----------
+    lsoa_pop : DataFrame
+        From :func:`load_lsoa_population`.
+    areas11, areas21 : DataFrame or None
+        The LSOA 2011 and 2021 lookups of the local authority.
+    files : dict, optional
+        ``{2011: file, 2021: file}`` named in the message.
+
+    Returns
+    -------
+    dict
+        ``{year: LSOAs}`` for the manifest.
+
+    Raises
+    ------
+    ReconciliationError
+        Naming the year, the file, how many LSOAs are missing or repeated, and examples.
+    """
+    out = {}
+    allages = lsoa_pop[lsoa_pop["age_band"] == "all"]
+    for (year, vintage), g in allages.groupby(["year", "lsoa_vintage"]):
+        areas = areas11 if vintage == 2011 else areas21
+        if areas is None:
+            continue
+        expected = set(areas["lsoa_code"])
+        counts = g["lsoa_code"].value_counts()
+        missing = sorted(expected - set(counts.index))
+        repeated = sorted(counts[counts > 1].index)
+        if missing or repeated:
+            where_ = f" in '{files[vintage]}'" if files and files.get(vintage) else ""
+            raise ReconciliationError(
+                f"Population for {year}{where_} does not cover the LSOA {vintage} lookup exactly once: "
+                f"{len(missing)} of {len(expected)} LSOAs missing{' (e.g. ' + ', '.join(missing[:3]) + ')' if missing else ''}"
+                f"{', ' + str(len(repeated)) + ' repeated (e.g. ' + ', '.join(repeated[:3]) + ')' if repeated else ''}. "
+                "The file may be truncated or for another area: restore the original."
+            )
+        out[str(int(year))] = len(expected)
+    return out
+
+
 def check_totals(lsoa_pop: pd.DataFrame, by_area: pd.DataFrame) -> dict[str, int]:
     """Reconciliation: for every year, the areas add up to the LSOA source total (all ages).
 

@@ -61,10 +61,14 @@ def _fmt_cell(value: object, fmt: str | Callable[[object], str] | None) -> tuple
     """Return (escaped text, is_numeric) for one table cell."""
     if isinstance(value, np.generic):
         value = value.item()
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return "–", True
     if isinstance(value, bool):
         return ("Yes" if value else "No"), False
+    if isinstance(value, pd.Timestamp) and fmt is None:
+        # a date read from a register: no "00:00:00" when it has no time of day
+        text = value.date().isoformat() if value == value.normalize() else value.isoformat()
+        return html.escape(text), False
     if callable(fmt):
         return html.escape(fmt(value)), isinstance(value, (int, float))
     if isinstance(value, (int, float)):

@@ -44,7 +44,10 @@ def read_checksums(data_dir: Path) -> dict[str, str]:
             continue
         parts = line.split(None, 1)
         if len(parts) != 2 or len(parts[0]) != 64:
-            raise ChecksumError(f"file '{manifest}', line {lineno}: expected '<sha256>  <file name>', got {line!r}.")
+            raise ChecksumError(
+                f"file '{manifest}', line {lineno}: expected '<sha256>  <file name>', got {line!r}. "
+                "Restore it from git (git checkout -- data/checksums.sha256), or fix that line."
+            )
         out[parts[1].strip().lstrip("*")] = parts[0].lower()
     return out
 
@@ -131,12 +134,46 @@ def read_csv_checked(
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, EOFError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(f"{what} '{path}' cannot be read as CSV: {first}. Restore the original file.") from None
+    _check_not_truncated(path, what, frame.shape[1])
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataFileError(
             f"{what} '{path}' is missing column(s) {', '.join(repr(c) for c in missing)}. "
-            f"It has: {', '.join(repr(c) for c in list(frame.columns)[:12])}{' …' if frame.shape[1] > 12 else ''}."
+            f"It has: {', '.join(repr(c) for c in list(frame.columns)[:12])}{' …' if frame.shape[1] > 12 else ''}. "
+            "Restore the original file, or check the parameter that names it."
         )
     if len(frame) < min_rows:
         raise DataFileError(f"{what} '{path}' has {len(frame)} data rows; expected at least {min_rows}. It may be truncated.")
     return frame
+
+
+def _check_not_truncated(path: Path, what: str, ncol: int) -> None:
+    """Refuse a plain-text CSV whose last line is cut short (a partial download or copy).
+
+    A truncated file usually ends mid-row: without a line break, and with fewer values than the
+    header (a complete last row without a final line break is accepted).  pandas would read such a row silently, padding it with blanks, so the totals would
+    simply be smaller.  (Truncation exactly at a line break is caught by the coverage checks.)
+    """
+    if path.suffix.lower() in (".gz", ".bz2", ".xz", ".zip", ".zst"):
+        return  # a truncated compressed file fails to decompress instead
+    size = path.stat().st_size
+    if size == 0:
+        return
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 65536))
+        tail = fh.read()
+    if tail.endswith(b"\n"):
+        return
+    import csv
+
+    with open(path, "rb") as fh:
+        lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) + 1
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+    values = next(csv.reader([last]), [])
+    if len(values) >= ncol:
+        return  # complete, just without a final line break
+    raise DataFileError(
+        f"{what} '{path}', row {lines} (the last line) is cut short: it has {len(values)} of the header's {ncol} "
+        "values and no line break, so the file is probably truncated (an interrupted download or copy). "
+        "Restore the original file."
+    )
