@@ -2,14 +2,53 @@
 
 Reads like the pipeline it runs::
 
+    up_to_date(...)               # nothing changed since the last build into this folder? done
     plan = plan_build(...)        # parameters of every pack, validated before any kernel starts
     verify data checksums         # raw files unchanged
-    reconcile                     # totals add up, every LSOA in exactly one area
-    run packs                     # papermill -> HTML + CSV, in parallel, cached
+    cache keys                    # what each pack depends on; unchanged folder -> nothing to do
+    reconcile                     # totals add up, every LSOA in exactly one area (cached)
+    run packs                     # papermill -> HTML + CSV, in parallel (executors.py), cached
     publish                       # index + manifest, staged, then swapped in whole
 
 Nothing is written to the output folder until every pack has succeeded; on any
 failure the previous output is left exactly as it was.
+
+The cache (``.cache/reviewpack/``; deleting it only costs time)
+---------------------------------------------------------------
+``packs/<pack>-<key>.json``
+    A pack's HTML, tables and headlines.  The key digests **everything the pack's
+    bytes depend on**: the notebook's text, the pack's resolved parameters, every
+    file under ``data/`` (raw files by their verified SHA-256; the others, such as
+    ``sources.yaml`` and ``checksums.sha256``, by content), any file the parameters
+    name outside ``data/``, the package's own code and templates, the installed
+    distributions and Python version, the package version, and the page furniture
+    (build date, git commit, pack list).  The notebook text hashed is the text
+    executed (it is passed to the run, not read again), and data, external files and
+    code are checked again after the runs: if one changed meanwhile, nothing is
+    cached (data: nothing is published either).  A few versions per pack are kept,
+    so switching back to earlier parameters is a cache hit.
+``reconcile/<key>.json``
+    The reconciliation result (it needs pandas and about a second), keyed on the
+    data digest, external files, code, environment, version and the parameters that
+    are not pack-specific.  A failed reconciliation is never stored.  ``--force``
+    rebuilds packs but reuses this; ``--no-cache`` runs the checks again.
+``published/<out>.json``
+    What the last build published into an output folder: each pack's key, the
+    SHA-256 of every file written, and the digest of the build's inputs taken
+    before anything was parsed.  A build writes nothing when the folder already
+    holds exactly what it would publish (every file as recorded, every pack's key
+    unchanged), and :func:`up_to_date` answers from file digests alone -- request,
+    parameter files, notebook, data, external files, code, environment, version,
+    build date, commit -- without importing pydantic, pandas, papermill or
+    nbconvert and without re-running the reconciliation: every input of the
+    reconciliation is among those digests, and it passed for exactly these inputs
+    when the folder was published.
+``file-hashes.json``
+    ``(size, mtime, ctime, inode)`` -> SHA-256 of data files, as git's index does,
+    so a no-op build does not re-read every data file.  An entry is only recorded
+    once the file is more than 2 s old, so a change within the clock's resolution
+    cannot hide; any write to a file changes its ctime.  ``--force`` and
+    ``--no-cache`` hash everything again.
 """
 
 from __future__ import annotations
@@ -22,26 +61,41 @@ import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import __version__
-from .config import PackParams, data_path, find_project_root, load_pack_params, pack_names, params_as_dict
-from .errors import BuildError, ReviewpackError
-from .publish import PackOutput, check_no_errors, collect_headlines, collect_tables, export_html, write_index, write_json, write_pack
-from .sources import read_checksums, verify_checksums
+from .errors import BuildError, ChecksumError, DataFileError, ParameterError, ReviewpackError, ReviewpackUserError
+from .executors import PackTask, environment_fingerprint, make_executor, source_digest
+
+if TYPE_CHECKING:
+    from .config import PackParams
+
+# ``reviewpack.config`` (pydantic, YAML parsing) and everything that imports pandas
+# are imported inside the functions that need them: :func:`up_to_date` must not.
 
 log = logging.getLogger("reviewpack")
 
 NOTEBOOK = Path("notebooks") / "pack.ipynb"
 CACHE_DIR = Path(".cache") / "reviewpack"
+CHECKSUM_FILE = "checksums.sha256"
+SOURCES_REGISTER = "sources.yaml"
+TIMINGS_FILE = "build-timings.json"
+#: how many cached versions of one pack are kept (e.g. default and trial parameters)
+CACHE_VERSIONS_PER_PACK = 4
 
 
 # ---------------------------------------------------------------------------
 # plan
+
+
+def params_as_dict(params: PackParams) -> dict[str, Any]:
+    """The parameters as plain JSON-able values (see :func:`reviewpack.config.params_as_dict`)."""
+    from .config import params_as_dict as as_dict
+
+    return as_dict(params)
 
 
 @dataclass
@@ -57,6 +111,11 @@ class BuildPlan:
     force: bool = False
     use_cache: bool = True
     page: dict[str, Any] = field(default_factory=dict)
+    executor: str = "local"
+    scheduler: str | None = None
+    prefork: bool = True
+    notebook_text: str = ""
+    request: str = ""  # digest of the request and the parameter files, taken before they were parsed
 
 
 def default_jobs() -> int:
@@ -75,6 +134,10 @@ def plan_build(
     jobs: int | None = None,
     force: bool = False,
     use_cache: bool = True,
+    executor: str = "local",
+    scheduler: str | None = None,
+    grouping: str | None = None,
+    national: list[str] | None = None,
 ) -> BuildPlan:
     """Resolve and validate the parameters of every pack to build.
 
@@ -89,43 +152,98 @@ def plan_build(
     out_dir : Path, optional
         Output folder (default ``reports/latest``).
     jobs : int, optional
-        Packs built at once (default: number of cores).
+        Packs built at once (default: number of cores); with ``executor="dask"``
+        and no scheduler, the number of local Dask workers.
     force : bool
         Rebuild every pack even when the cache holds it.
+    use_cache : bool
+        Read and write the build cache (``--no-cache`` turns it off).
+    executor : str
+        ``local`` (worker processes on this machine) or ``dask``.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``); none starts a local cluster.
+    grouping : str, optional
+        Build a pack per area of this grouping (``groupings.options``, e.g.
+        ``area_partnership``) plus the borough overview, into ``reports/<grouping>``.
+    national : list of str, optional
+        Build a borough overview for each of these English local authority codes
+        (or ``["all"]``) from ``params/national.yaml``, into ``reports/national``.
 
     Raises
     ------
     ParameterError
         For any invalid parameter of any pack, before anything runs.
     """
+    from .config import find_project_root, load_pack_params, pack_names
+
     root = find_project_root(root)
-    all_packs = pack_names(root)
-    if extra_params:
-        from .config import read_yaml
+    if grouping and national:
+        raise ParameterError("Use --grouping or --national, not both: a build publishes one set of packs.")
+    selection = {"grouping": grouping} if grouping else {"national": list(national)} if national else None
+    out = default_out_dir(root, grouping, national) if out_dir is None else Path(out_dir)
+    out = out if out.is_absolute() else (Path.cwd() / out)
+    request = request_digest(root, packs, extra_params, out, selection)  # before any file is parsed
+    if selection is None:
+        all_packs = pack_names(root)
+        if extra_params:
+            from .config import read_yaml
 
-        for p in extra_params:
-            listed = read_yaml(Path(p)).get("packs")
-            if listed:
-                all_packs = [str(x) for x in listed]
+            for p in extra_params:
+                listed = read_yaml(Path(p)).get("packs")
+                if listed:
+                    all_packs = [str(x) for x in listed]
+    else:
+        from .config import grouping_pack_params, national_pack_params
+
+        generated = grouping_pack_params(root, grouping, extra_params) if grouping else national_pack_params(root, list(national or []), extra_params)
+        all_packs = list(generated)
     wanted = packs or all_packs
-    resolved = {name: load_pack_params(root, name, extra_params) for name in dict.fromkeys(wanted)}
-    out = Path(out_dir) if out_dir else root / "reports" / "latest"
+    unknown = [p for p in wanted if p not in all_packs]
+    if unknown and selection is not None:
+        raise ParameterError(f"Unknown pack(s) {', '.join(unknown)} for this build. Valid packs: {', '.join(all_packs)}.")
     if jobs is not None and jobs < 1:
-        from .errors import ParameterError
-
         raise ParameterError(f"--jobs must be at least 1, got {jobs}.")
+    if executor not in ("local", "dask"):
+        raise ParameterError(f"Unknown executor '{executor}'. Valid executors: local, dask.")
+    if scheduler and executor != "dask":
+        raise ParameterError("--scheduler needs --executor dask.")
+    if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ParameterError("--executor dask needs Dask, which is not installed. Install it with: pip install -e .[dask]")
+    # each pack's parameters are loaded and validated once
+    if selection is None:
+        loaded = {name: load_pack_params(root, name, extra_params) for name in dict.fromkeys([*wanted, *all_packs])}
+    else:
+        loaded = generated
+    resolved = {name: loaded[name] for name in dict.fromkeys(wanted)}
+    if out_dir is None and selection is None and any(p.grants is not None and p.grants.illustrative for p in resolved.values()):
+        # made-up example data never lands in reports/latest unless asked for by name
+        out = root / "reports" / "illustrative"
+        request = request_digest(root, packs, extra_params, out, selection)
+    notebook = root / NOTEBOOK
+    try:
+        notebook_text = notebook.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"Cannot read the pack notebook '{notebook}': {exc.strerror}. Restore it from git.") from None
     plan = BuildPlan(
         root=root,
-        out_dir=out if out.is_absolute() else (Path.cwd() / out),
+        out_dir=out,
         packs=resolved,
         all_packs=all_packs,
-        notebook=root / NOTEBOOK,
+        notebook=notebook,
         jobs=jobs or default_jobs(),
         force=force,
         use_cache=use_cache,
+        executor=executor,
+        scheduler=scheduler,
+        prefork=os.environ.get("REVIEWPACK_PREFORK", "1").strip().lower() not in ("0", "no", "false", "off"),
+        notebook_text=notebook_text,
+        request=request,
     )
     first = next(iter(resolved.values()))
-    plan.page = page_furniture(root, first, {n: load_pack_params(root, n, extra_params) for n in all_packs})
+    plan.page = page_furniture(root, first, {n: loaded[n] for n in all_packs})
     return plan
 
 
@@ -140,17 +258,50 @@ def git_commit(root: Path) -> str:
 
 
 def build_date(root: Path) -> str:
-    """The date shown in packs: ``SOURCE_DATE_EPOCH`` if set, else today (UTC), as ``22 November 2026``."""
+    """The date shown in packs: ``SOURCE_DATE_EPOCH`` if set, else today (UTC), as ``22 November 2026``.
+
+    Raises
+    ------
+    ParameterError
+        If ``SOURCE_DATE_EPOCH`` is not a whole number of seconds (as :func:`reviewpack.config.reference_date`).
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch else datetime.now(tz=timezone.utc)
+    try:
+        when = datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch else datetime.now(tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise ParameterError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {epoch!r}.") from None
     return f"{when.day} {when:%B %Y}"
+
+
+def _attribution(data_dir: Path) -> list[str]:
+    """The ``attribution`` lines of ``data/sources.yaml``.
+
+    Read here with yaml rather than through ``methodology.load_register``, which
+    imports pandas and matplotlib: this runs on every build, including a no-op one.
+    """
+    path = data_dir / SOURCES_REGISTER
+    if not path.is_file():
+        from .methodology import load_register
+
+        load_register(data_dir)  # raises the usual DataFileError
+    import yaml
+
+    try:
+        register = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        from .methodology import load_register
+
+        load_register(data_dir)  # raises DataFileError naming the file and line
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"Source register '{path}' cannot be read as UTF-8 text ({exc}). Restore it from git.") from None
+    if not isinstance(register, dict):
+        raise DataFileError(f"Source register '{path}' must be a mapping with 'files' and 'attribution'. Restore it from git.")
+    return [str(line) for line in register.get("attribution", []) or []]
 
 
 def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackParams]) -> dict[str, Any]:
     """Title-block, navigation and footer values shared by every page of a build."""
-    from .methodology import load_register
-
-    register = load_register(root / params.data_dir)
     return {
         "la_name": params.local_authority.name,
         "grouping_label": params.geography.grouping_label,
@@ -159,135 +310,426 @@ def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackPar
         "build_date": build_date(root),
         "version": __version__,
         "commit": git_commit(root),
-        "attribution": " ".join(register.get("attribution", [])),
+        "attribution": " ".join(_attribution(root / params.data_dir)),
     }
+
+
+# ---------------------------------------------------------------------------
+# data: verify checksums, digest everything under data/
+
+
+class _FileHashes:
+    """SHA-256 of files, remembered by ``(size, mtime, ctime, inode)`` between builds (see module docstring)."""
+
+    SAFE_AGE_NS = 2_000_000_000
+
+    def __init__(self, root: Path, enabled: bool) -> None:
+        self.path = root / CACHE_DIR / "file-hashes.json"
+        self.enabled = enabled
+        self.known: dict[str, list[Any]] = {}
+        self.fresh: dict[str, list[Any]] = {}
+        if enabled:
+            try:
+                self.known = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.known = {}
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        key = str(path)
+        hit = self.known.get(key)
+        if self.enabled and hit and hit[:4] == sig:
+            self.fresh[key] = hit
+            return str(hit[4])
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > self.SAFE_AGE_NS:
+            self.fresh[key] = [*sig, digest]
+        return digest
+
+    def save(self) -> None:
+        if not self.enabled or self.fresh == self.known:
+            return
+        _write_atomic(self.path, json.dumps(self.fresh, sort_keys=True))
+
+
+def _read_checksum_file(data_dir: Path) -> dict[str, str] | None:
+    """``{name: sha256}`` from ``checksums.sha256``, or ``None`` if it is missing or malformed."""
+    try:
+        text = (data_dir / CHECKSUM_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split(None, 1)
+        if len(parts) != 2 or len(parts[0]) != 64:
+            return None
+        out[parts[1].strip().lstrip("*")] = parts[0].lower()
+    return out
+
+
+def verify_data(data_dir: Path, hashes: _FileHashes) -> tuple[dict[str, str], str]:
+    """Verify the raw files against ``checksums.sha256`` and digest the whole data folder.
+
+    Returns
+    -------
+    tuple
+        ``({raw file: sha256}, digest of every file under data_dir)``.
+
+    Raises
+    ------
+    ChecksumError
+        As :func:`reviewpack.sources.verify_checksums` (which writes every message).
+    """
+    expected = _read_checksum_file(data_dir)
+    ok = expected is not None
+    if ok:
+        for name, sha in sorted(expected.items()):
+            path = data_dir / "raw" / name
+            if not path.is_file() or hashes.sha256(path) != sha:
+                ok = False
+                break
+    if not ok:
+        from .sources import verify_checksums
+
+        verify_checksums(data_dir)  # raises, naming the file and what to do
+        raise ChecksumError(f"The data files in '{data_dir}' do not match '{CHECKSUM_FILE}'.")  # pragma: no cover
+    assert expected is not None
+    h = hashlib.sha256()
+    registered = {f"raw/{n}" for n in expected}
+    for path in sorted(p for p in data_dir.rglob("*") if p.is_file()):
+        rel = path.relative_to(data_dir).as_posix()
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue  # editor and OS litter (.DS_Store, .swp)
+        sha = expected[rel[4:]] if rel in registered else hashes.sha256(path)
+        h.update(f"{rel}\0{sha}\n".encode())
+    return dict(sorted(expected.items())), h.hexdigest()
+
+
+def referenced_files(params: dict[str, Any], data_dir: Path) -> list[Path]:
+    """Files the parameters name **outside** the data folder (e.g. ``grants.register: /srv/grants.csv``).
+
+    Every string value is read as a path the way :func:`reviewpack.config.data_path`
+    resolves it (relative to ``data_dir``, or absolute); those inside ``data_dir`` are
+    already in the data digest.
+    """
+    found: set[Path] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and value and len(value) < 4096 and "\n" not in value and "\0" not in value:
+            try:
+                path = (data_dir / value).resolve()
+            except (OSError, RuntimeError, ValueError):
+                return
+            if path != data_dir and data_dir not in path.parents:
+                found.add(path)
+
+    walk(params)
+    return sorted(found)
+
+
+def _file_states(paths: list[Path] | list[str], hashes: _FileHashes) -> dict[str, str]:
+    """``{path: sha256 | "dir" | "missing"}`` for files named by the parameters outside the data folder."""
+    states = {}
+    for path in map(Path, paths):
+        states[str(path)] = hashes.sha256(path) if path.is_file() else ("dir" if path.is_dir() else "missing")
+    return states
 
 
 # ---------------------------------------------------------------------------
 # cache
 
 
-def _source_digest() -> str:
-    """Digest of the package's own code and templates (a code change invalidates the cache)."""
-    h = hashlib.sha256()
-    pkg = Path(__file__).parent
-    for path in sorted(pkg.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".j2", ".json", ".css"} and "__pycache__" not in path.parts:
-            h.update(path.relative_to(pkg).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()
+@dataclass
+class Fingerprint:
+    """What every pack of a build depends on, besides its own parameters."""
+
+    notebook: str
+    data: str
+    source: str
+    environment: str
+    page: str
+
+    def common(self) -> str:
+        return hashlib.sha256("|".join([self.notebook, self.data, self.source, self.environment, __version__, self.page]).encode()).hexdigest()
 
 
-def cache_key(plan: BuildPlan, pack: str, checksums: dict[str, str]) -> str:
-    """Key of a pack's cached output: notebook, resolved parameters, data, code, version and page furniture."""
+def fingerprint(plan: BuildPlan, data_digest: str) -> Fingerprint:
+    """Digest the build-wide inputs of the cache keys."""
+    return Fingerprint(
+        notebook=hashlib.sha256(plan.notebook_text.encode("utf-8")).hexdigest(),
+        data=data_digest,
+        source=source_digest(),
+        environment=environment_fingerprint(),
+        page=hashlib.sha256(json.dumps(plan.page, sort_keys=True).encode()).hexdigest(),
+    )
+
+
+def cache_key(plan: BuildPlan, pack: str, fp: Fingerprint, external: dict[str, str] | None = None) -> str:
+    """Key of a pack's cached output: the build-wide fingerprint, the pack's resolved parameters,
+    and the contents of any file they name outside the data folder."""
     h = hashlib.sha256()
-    for part in (
-        plan.notebook.read_bytes(),
-        json.dumps(params_as_dict(plan.packs[pack]), sort_keys=True).encode(),
-        json.dumps(checksums, sort_keys=True).encode(),
-        _source_digest().encode(),
-        __version__.encode(),
-        json.dumps(plan.page, sort_keys=True).encode(),
-        pack.encode(),
-    ):
-        h.update(hashlib.sha256(part).digest())
+    h.update(fp.common().encode())
+    h.update(json.dumps(params_as_dict(plan.packs[pack]), sort_keys=True).encode())
+    h.update(json.dumps(external or {}, sort_keys=True).encode())
+    h.update(pack.encode())
     return h.hexdigest()[:32]
 
 
-def _cache_load(root: Path, pack: str, key: str) -> PackOutput | None:
-    path = root / CACHE_DIR / f"{pack}-{key}.json"
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cache_load(root: Path, pack: str, key: str) -> Any | None:
+    path = root / CACHE_DIR / "packs" / f"{pack}-{key}.json"
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        from .publish import PackOutput
+
         return PackOutput(html=data["html"], tables=data["tables"], headlines=data["headlines"])
     except (OSError, ValueError, KeyError):
         return None
 
 
-def _cache_store(root: Path, pack: str, key: str, output: PackOutput) -> None:
-    cdir = root / CACHE_DIR
-    cdir.mkdir(parents=True, exist_ok=True)
-    for old in cdir.glob(f"{pack}-*.json"):
+def _cache_store(root: Path, pack: str, key: str, output: Any) -> None:
+    cdir = root / CACHE_DIR / "packs"
+    _write_atomic(cdir / f"{pack}-{key}.json", json.dumps({"html": output.html, "tables": output.tables, "headlines": output.headlines}))
+    older = sorted(cdir.glob(f"{pack}-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in older[CACHE_VERSIONS_PER_PACK:]:
         old.unlink(missing_ok=True)
-    tmp = cdir / f".{pack}-{key}.tmp"
-    tmp.write_text(json.dumps({"html": output.html, "tables": output.tables, "headlines": output.headlines}), encoding="utf-8")
-    tmp.replace(cdir / f"{pack}-{key}.json")
+
+
+def _stamp_path(root: Path, out: Path) -> Path:
+    return root / CACHE_DIR / "published" / (hashlib.sha256(str(out).encode()).hexdigest()[:24] + ".json")
+
+
+def _published_files(out: Path) -> dict[str, str]:
+    """SHA-256 of every file in a published folder (except the timings, which change every build)."""
+    found = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(out).as_posix()
+            if rel != TIMINGS_FILE:
+                with open(path, "rb") as fh:
+                    found[rel] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return found
+
+
+def _published_keys(plan: BuildPlan) -> dict[str, str]:
+    """``{pack: key}`` of what the output folder holds now, per the last build's record.
+
+    Empty unless every file the last build wrote is still there, unchanged, and
+    nothing else is (a ``--no-cache`` build, or a hand edit, voids the record).
+    """
+    try:
+        stamp = json.loads(_stamp_path(plan.root, plan.out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if stamp.get("out") != str(plan.out_dir) or not plan.out_dir.is_dir():
+        return {}
+    if _published_files(plan.out_dir) != stamp.get("files"):
+        return {}
+    return dict(stamp.get("keys", {}))
+
+
+def _already_published(plan: BuildPlan, keys: dict[str, str], published: dict[str, str]) -> dict[str, Any] | None:
+    """The manifest in the output folder if it is exactly what this build would publish, else ``None``.
+
+    A full build matches when the folder holds exactly these packs with these
+    keys; a partial build (``--pack``) when its packs are there with these keys.
+    """
+    if any(published.get(n) != k for n, k in keys.items()):
+        return None
+    if set(plan.packs) == set(plan.all_packs) and set(published) != set(keys):
+        return None
+    try:
+        return json.loads((plan.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _record_published(plan: BuildPlan, keys: dict[str, str], published: dict[str, str], inputs: str, data_dir: Path, external: list[str]) -> None:
+    """Record what the output folder now holds (see :func:`_published_keys` and :func:`up_to_date`)."""
+    partial = set(plan.packs) != set(plan.all_packs)
+    kept = {n: k for n, k in published.items() if n in plan.all_packs and n not in keys} if partial else {}
+    stamp = {
+        "out": str(plan.out_dir),
+        "keys": {**kept, **keys},
+        "files": _published_files(plan.out_dir),
+        "inputs": inputs,
+        "packs": list(plan.packs),
+        "data_dir": str(data_dir),
+        "external": external,
+    }
+    _write_atomic(_stamp_path(plan.root, plan.out_dir), json.dumps(stamp, sort_keys=True))
 
 
 # ---------------------------------------------------------------------------
-# running one pack (in a worker process)
+# the no-op fast path: decided from file digests alone, before any parameter is parsed
 
 
-def _kernel_manager_class():
-    """An async kernel manager that talks to its kernel over IPC sockets in a private folder.
+def default_out_dir(root: Path, grouping: str | None = None, national: list[str] | None = None) -> Path:
+    """Where a build publishes without ``--out``: ``reports/latest``, ``reports/<grouping>`` or ``reports/national``."""
+    if grouping:
+        from .config import slug
 
-    IPC avoids TCP port races between parallel kernels (papermill#239, #511) and
-    ipykernel 7's "running over TCP without encryption" warning.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = str(Path(tempfile.mkdtemp(prefix="reviewpack-kernel-")) / "kernel")
-
-        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
-            # the kernel's own log (e.g. ipykernel's shutdown chatter) is shown only with --debug
-            if not log.isEnabledFor(logging.DEBUG):
-                kw.setdefault("stderr", subprocess.DEVNULL)
-            await self._async_start_kernel(**kw)
-
-    return IPCKernelManager
+        return root / "reports" / slug(grouping).replace("-", "_")
+    if national:
+        return root / "reports" / "national"
+    return root / "reports" / "latest"
 
 
-def run_pack(root: str, notebook: str, pack: str, params: dict[str, Any], page: dict[str, Any]) -> tuple[str, PackOutput, float]:
-    """Execute one pack's notebook and export it (runs in a worker process).
+def request_digest(
+    root: Path, packs: list[str] | None, extra_params: list[Path] | None, out: Path, selection: dict[str, Any] | None = None
+) -> str:
+    """Digest of a build request: project, output folder, packs asked for, and the bytes of every parameter file."""
+    h = hashlib.sha256(json.dumps([str(root), str(out), packs, selection]).encode())
+    pdir = root / "params"
+    for path in sorted(pdir.rglob("*")):
+        rel = path.relative_to(pdir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            h.update(f"{rel.as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    for extra in extra_params or []:
+        path = Path(extra).resolve()
+        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        h.update(f"--params {path}\0{sha}\n".encode())
+    return h.hexdigest()
 
-    Each run gets its own working directory and its own kernel sockets, so
-    parallel runs share nothing.
+
+def _inputs_digest(request: str, notebook: str, data: str, external: dict[str, str], source: str, environment: str, date: str, commit: str) -> str:
+    """Everything a build's output depends on: the request and parameter files, notebook, data (and files
+    the parameters name outside it), code, environment, version, build date and git commit (the page
+    furniture is made from these)."""
+    parts = [request, notebook, data, json.dumps(external, sort_keys=True), source, environment, __version__, date, commit]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _quick_root(start: Path | None) -> Path | None:
+    """The project root as :func:`reviewpack.config.find_project_root` finds it, or ``None``."""
+    if start is None and os.environ.get("REVIEWPACK_ROOT"):
+        start = Path(os.environ["REVIEWPACK_ROOT"])
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "params" / "defaults.yaml").is_file():
+            return candidate
+    return None
+
+
+def up_to_date(
+    root: Path | None = None,
+    packs: list[str] | None = None,
+    extra_params: list[Path] | None = None,
+    out_dir: Path | None = None,
+    grouping: str | None = None,
+    national: list[str] | None = None,
+) -> tuple[list[str], Path, dict[str, Any]] | None:
+    """If the output folder already holds exactly what this build would publish, say so without building.
+
+    True when the last build that published into the folder had byte-identical
+    inputs -- the same request, parameter files, notebook, data files (verified
+    against their checksums), package code, installed distributions, version,
+    build date and git commit -- and every file it wrote is still there,
+    unchanged.  The output is then a pure function of inputs that have not
+    changed, so building again would write the same bytes.  Nothing is parsed
+    and nothing heavy is imported (no pydantic, pandas, papermill, nbconvert).
 
     Returns
     -------
-    tuple
-        ``(pack, output, seconds)``.
+    tuple or None
+        ``(packs, output folder, manifest)``, or ``None`` when a build must
+        decide (anything changed, no record, or any doubt).
     """
-    import papermill as pm
+    found = _quick_root(root)
+    if found is None:
+        return None
+    if grouping and national:
+        return None
+    selection = {"grouping": grouping} if grouping else {"national": list(national)} if national else None
+    out = default_out_dir(found, grouping, national) if out_dir is None else Path(out_dir)
+    out = out if out.is_absolute() else (Path.cwd() / out)
+    try:
+        stamp = json.loads(_stamp_path(found, out).read_text(encoding="utf-8"))
+        request = request_digest(found, packs, extra_params, out, selection)
+        notebook = hashlib.sha256((found / NOTEBOOK).read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+        hashes = _FileHashes(found, enabled=True)
+        _, data = verify_data(Path(stamp["data_dir"]), hashes)
+        external = _file_states(stamp["external"], hashes)
+        inputs = _inputs_digest(request, notebook, data, external, source_digest(), environment_fingerprint(), build_date(found), git_commit(found))
+        if inputs != stamp.get("inputs") or stamp.get("out") != str(out):
+            return None
+        if _published_files(out) != stamp.get("files"):
+            return None
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, ReviewpackError):
+        return None
+    hashes.save()
+    return list(stamp["packs"]), out, manifest
 
-    start = time.perf_counter()
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix=f"reviewpack-{pack}-") as cwd:
-        env_root = os.environ.get("REVIEWPACK_ROOT")
-        os.environ["REVIEWPACK_ROOT"] = root
+
+# ---------------------------------------------------------------------------
+# reconciliation
+
+
+def _shared_params(params: PackParams) -> dict[str, Any]:
+    """A pack's parameters without those that only name the pack (the checks do not depend on them)."""
+    return {k: v for k, v in params_as_dict(params).items() if k not in ("pack", "title", "area")}
+
+
+def _reconcile(plan: BuildPlan) -> dict[str, Any]:
+    """Run the reconciliation checks once per distinct set of inputs (once for a borough and its
+    localities; once per council in a ``--national`` build, keyed by its code)."""
+    from .pack import PackData
+
+    distinct: dict[str, PackParams] = {}
+    for params in plan.packs.values():
+        distinct.setdefault(json.dumps(_shared_params(params), sort_keys=True), params)
+    if len(distinct) == 1:
+        return PackData(root=plan.root, params=next(iter(distinct.values()))).reconciliation()
+    codes = [p.local_authority.code for p in distinct.values()]
+    if len(set(codes)) == len(codes):
+        return {"by_local_authority": {p.local_authority.code: PackData(root=plan.root, params=p).reconciliation() for p in distinct.values()}}
+    return {"by_pack": {p.pack: PackData(root=plan.root, params=p).reconciliation() for p in distinct.values()}}
+
+
+def _reconcile_cached(plan: BuildPlan, fp: Fingerprint, external: dict[str, str]) -> dict[str, Any]:
+    """The reconciliation checks, from the cache when their inputs are unchanged."""
+    shared = sorted({json.dumps(_shared_params(p), sort_keys=True) for p in plan.packs.values()})
+    parts = [fp.data, fp.source, fp.environment, __version__, json.dumps(shared), json.dumps(external, sort_keys=True)]
+    key = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+    path = plan.root / CACHE_DIR / "reconcile" / f"{key}.json"
+    # --force rebuilds the packs; these checks are a function of exactly the inputs in the key, so a
+    # result recorded for them stands (--no-cache runs them again)
+    if plan.use_cache:
         try:
-            nb = pm.execute_notebook(
-                notebook,
-                None,
-                parameters={"pack": pack, "params": params},
-                kernel_name="python3",
-                progress_bar=False,
-                log_output=False,
-                cwd=cwd,
-                kernel_manager_class=_kernel_manager_class(),
-            )
-        except pm.PapermillExecutionError as exc:
-            raise BuildError(f"Pack '{pack}': the notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}") from None
-        finally:
-            if env_root is None:
-                os.environ.pop("REVIEWPACK_ROOT", None)
-            else:
-                os.environ["REVIEWPACK_ROOT"] = env_root
-    check_no_errors(nb, pack)
-    p = params
-    pack_page = {
-        **page,
-        "pack": pack,
-        "title": p["title"],
-        "covers": (f"{p['area']} {p['geography']['grouping_label'].lower()} of {p['local_authority']['name']}" if p.get("area") else f"All of {p['local_authority']['name']}, every {p['geography']['grouping_label'].lower()} side by side"),
-    }
-    html = export_html(nb, pack_page)
-    return pack, PackOutput(html=html, tables=collect_tables(nb), headlines=collect_headlines(nb)), time.perf_counter() - start
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    result = _reconcile(plan)
+    if plan.use_cache:
+        _write_atomic(path, json.dumps(result, sort_keys=True))
+        for old in path.parent.glob("*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -302,13 +744,7 @@ class PackResult:
     status: str  # built | cached | failed
     seconds: float
     error: str | None = None
-
-
-def _reconcile(plan: BuildPlan) -> dict[str, Any]:
-    from .pack import PackData
-
-    borough = next(iter(plan.packs.values()))
-    return PackData(root=plan.root, params=borough).reconciliation()
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = None) -> tuple[list[PackResult], dict[str, Any]]:
@@ -324,7 +760,7 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
     Returns
     -------
     tuple
-        Per-pack results and the manifest written.
+        Per-pack results and the manifest written (or already in place).
 
     Raises
     ------
@@ -333,18 +769,36 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
     """
     t0 = time.perf_counter()
     first = next(iter(plan.packs.values()))
-    data_dir = data_path(plan.root, first, ".")
-    checksums = verify_checksums(data_dir)
-    reconciliation = _reconcile(plan)
-    t_checks = time.perf_counter() - t0
+    data_dir = (plan.root / first.data_dir).resolve()
+    hashes = _FileHashes(plan.root, enabled=plan.use_cache and not plan.force)
+    checksums, data_digest = verify_data(data_dir, hashes)
+    fp = fingerprint(plan, data_digest)
+    external = {n: _file_states(referenced_files(params_as_dict(p), data_dir), hashes) for n, p in plan.packs.items()}
+    every_external = {path: state for states in external.values() for path, state in states.items()}
+    keys = {name: cache_key(plan, name, fp, external[name]) for name in plan.packs}
+    inputs = _inputs_digest(
+        plan.request, fp.notebook, fp.data, every_external, fp.source, fp.environment, plan.page["build_date"], plan.page["commit"]
+    )
+    hashes.save()
 
-    outputs: dict[str, PackOutput] = {}
+    use_cached = plan.use_cache and not plan.force
+    published = _published_keys(plan) if plan.use_cache else {}
+    if use_cached:
+        manifest = _already_published(plan, keys, published)
+        if manifest is not None:
+            # nothing changed: the output folder already holds exactly this build (only the record is updated)
+            _record_published(plan, keys, published, inputs, data_dir, sorted(every_external))
+            results = [PackResult(n, "cached", 0.0) for n in plan.packs]
+            if progress:
+                for r in results:
+                    progress(r.pack, "cached", 0.0)
+            return results, manifest
+
+    outputs: dict[str, Any] = {}
     results: dict[str, PackResult] = {}
-    todo = []
-    keys = {}
+    todo: list[str] = []
     for name in plan.packs:
-        keys[name] = cache_key(plan, name, checksums)
-        cached = None if (plan.force or not plan.use_cache) else _cache_load(plan.root, name, keys[name])
+        cached = _cache_load(plan.root, name, keys[name]) if use_cached else None
         if cached is not None:
             outputs[name] = cached
             results[name] = PackResult(name, "cached", 0.0)
@@ -353,72 +807,84 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
         else:
             todo.append(name)
 
-    errors: list[str] = []
-    if todo:
-        args = [(str(plan.root), str(plan.notebook), n, params_as_dict(plan.packs[n]), plan.page) for n in todo]
-        if plan.jobs == 1 or len(todo) == 1:
-            for a in args:
-                if progress:
-                    progress(a[2], "running", 0.0)
-                try:
-                    name, out, secs = run_pack(*a)
-                    outputs[name] = out
-                    results[name] = PackResult(name, "built", secs)
+    failures: list[BaseException] = []
+    if not todo:
+        reconciliation = _reconcile_cached(plan, fp, every_external)
+        t_checks = time.perf_counter() - t0
+    else:
+        tasks = [
+            PackTask(
+                pack=n, params=params_as_dict(plan.packs[n]), page=plan.page, notebook=plan.notebook_text,
+                root=str(plan.root), source_digest=fp.source, checksums=checksums, prefork=plan.prefork,
+                quiet=not log.isEnabledFor(logging.DEBUG),
+            )
+            for n in todo
+        ]
+        on_start = (lambda pack: progress(pack, "running", 0.0)) if progress else None
+        with make_executor(plan.executor, plan.jobs, plan.scheduler, prefork=plan.prefork, quiet=not log.isEnabledFor(logging.DEBUG)) as ex:
+            ex.prepare(tasks)  # the kernel template imports while the reconciliation runs here
+            reconciliation = _reconcile_cached(plan, fp, every_external)
+            t_checks = time.perf_counter() - t0
+            for task, res in ex.run(tasks, on_start=on_start):
+                if isinstance(res, BaseException):
+                    results[task.pack] = PackResult(task.pack, "failed", 0.0, str(res))
+                    failures.append(res)
                     if progress:
-                        progress(name, "built", secs)
-                except ReviewpackError as exc:
-                    results[a[2]] = PackResult(a[2], "failed", 0.0, str(exc))
-                    errors.append(str(exc))
+                        progress(task.pack, "failed", 0.0)
+                else:
+                    outputs[task.pack] = res.output
+                    results[task.pack] = PackResult(task.pack, "built", res.seconds, phases={**res.phases, "worker": res.worker})
                     if progress:
-                        progress(a[2], "failed", 0.0)
-        else:
-            import multiprocessing as mp
-
-            with ProcessPoolExecutor(max_workers=min(plan.jobs, len(todo)), mp_context=mp.get_context("fork")) as pool:
-                futures = {pool.submit(run_pack, *a): a[2] for a in args}
-                for fut in as_completed(futures):
-                    name = futures[fut]
-                    try:
-                        _, out, secs = fut.result()
-                        outputs[name] = out
-                        results[name] = PackResult(name, "built", secs)
-                        if progress:
-                            progress(name, "built", secs)
-                    except ReviewpackError as exc:
-                        results[name] = PackResult(name, "failed", 0.0, str(exc))
-                        errors.append(str(exc))
-                        if progress:
-                            progress(name, "failed", 0.0)
+                        progress(task.pack, "built", res.seconds)
     ordered = [results[n] for n in plan.packs]
-    if errors:
-        raise BuildError(
-            f"{len(errors)} of {len(plan.packs)} pack(s) failed, so nothing was published and "
-            f"'{plan.out_dir}' is unchanged. " + " | ".join(errors)
+    if failures:
+        # bad inputs found inside a notebook stay user errors (exit 2); anything else is a build error
+        kind = type(failures[0]) if all(isinstance(f, ReviewpackUserError) for f in failures) else BuildError
+        raise kind(
+            f"{len(failures)} of {len(plan.packs)} pack(s) failed, so nothing was published and "
+            f"'{plan.out_dir}' is unchanged. " + " | ".join(str(f) for f in failures)
         )
-    for name in todo:
-        if plan.use_cache:
-            _cache_store(plan.root, name, keys[name], outputs[name])
+    if todo:
+        # the runs read the data and the package from disk: both must still be what the keys describe
+        rehash = _FileHashes(plan.root, enabled=False)
+        again, again_digest = verify_data(data_dir, rehash)
+        if again != checksums or again_digest != data_digest or _file_states(sorted(every_external), rehash) != every_external:
+            raise ChecksumError(
+                f"Data files in '{data_dir}' changed while the build was running, so nothing was published and "
+                f"'{plan.out_dir}' is unchanged. Run the build again."
+            )
+        if plan.use_cache and source_digest() == fp.source:
+            for name in todo:
+                _cache_store(plan.root, name, keys[name], outputs[name])
+        elif plan.use_cache:
+            log.warning("the reviewpack code changed during the build; its packs were not cached")
 
     manifest = _publish(plan, outputs, checksums, reconciliation, ordered, t_checks, time.perf_counter() - t0)
+    if plan.use_cache:
+        _record_published(plan, keys, published, inputs, data_dir, sorted(every_external))
     return ordered, manifest
 
 
 def _publish(
     plan: BuildPlan,
-    outputs: dict[str, PackOutput],
+    outputs: dict[str, Any],
     checksums: dict[str, str],
     reconciliation: dict[str, Any],
     results: list[PackResult],
     t_checks: float,
     t_total: float,
 ) -> dict[str, Any]:
+    from .publish import write_index, write_json, write_pack
+
     out = plan.out_dir
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    partial = set(plan.packs) != set(plan.all_packs)
     try:
         previous: dict[str, Any] = {}
-        if out.is_dir():
-            # a partial build (--pack) keeps the other packs of the last good build
+        if partial and out.is_dir():
+            # a partial build (--pack) keeps the other packs of the last good build;
+            # a full build starts clean, so packs dropped from the list disappear
             shutil.copytree(out, stage, dirs_exist_ok=True)
             try:
                 previous = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -428,7 +894,7 @@ def _publish(
                 shutil.rmtree(stage / "tables" / name, ignore_errors=True)
         for name, output in outputs.items():
             write_pack(stage, name, output)
-        packs_meta = dict(previous.get("packs", {})) if set(plan.packs) != set(plan.all_packs) else {}
+        packs_meta = dict(previous.get("packs", {})) if partial else {}
         for name, output in outputs.items():
             packs_meta[name] = {
                 "html": f"{name}.html",
@@ -462,9 +928,11 @@ def _publish(
             "checks_seconds": round(t_checks, 3),
             "total_seconds": round(t_total, 3),
             "jobs": plan.jobs,
-            "packs": {r.pack: {"status": r.status, "seconds": round(r.seconds, 3)} for r in results},
+            "executor": plan.executor,
+            "prefork": plan.prefork,
+            "packs": {r.pack: {"status": r.status, "seconds": round(r.seconds, 3), **({"phases": r.phases} if r.phases else {})} for r in results},
         }
-        write_json(stage / "build-timings.json", timings)
+        write_json(stage / TIMINGS_FILE, timings)
         # swap in whole: the old output is kept until the new one is in place
         old = None
         if out.exists():

@@ -24,7 +24,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="reviewpack",
         description="Build locality review packs (deprivation, population demand, grant spend) as self-contained HTML.",
         epilog="Examples:\n  reviewpack list\n  reviewpack build\n  reviewpack build --pack north --pack east\n"
-        "  reviewpack build --params my-changes.yaml --out reports/trial\n",
+        "  reviewpack build --params my-changes.yaml --out reports/trial\n"
+        "  reviewpack build --grouping area_partnership\n"
+        "  reviewpack build --national E08000030 --national E06000001\n"
+        "  reviewpack build --executor dask --scheduler tcp://scheduler:8786\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"reviewpack {__version__}")
@@ -34,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
     ls = sub.add_parser("list", help="list the packs and what each covers")
     ls.add_argument("--params", type=Path, action="append", default=[], metavar="FILE", help="YAML merged over the defaults (repeatable)")
+    ls.add_argument("--grouping", default=None, metavar="NAME", help="list the packs of this grouping (groupings.options) instead")
+    ls.add_argument("--national", action="store_true", help="list every English local authority code a --national build accepts")
 
     b = sub.add_parser(
         "build",
@@ -43,10 +48,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--pack", action="append", default=[], metavar="NAME", help="build only this pack (repeatable; default: all)")
     b.add_argument("--params", type=Path, action="append", default=[], metavar="FILE", help="YAML merged over every pack's parameters (repeatable)")
-    b.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: reports/latest)")
+    b.add_argument(
+        "--grouping", default=None, metavar="NAME",
+        help="a pack per area of this grouping (groupings.options, e.g. area_partnership) plus the borough; default output reports/NAME",
+    )
+    b.add_argument(
+        "--national", action="append", default=[], metavar="CODE",
+        help="a borough overview for this English local authority code, wards as areas (repeatable; 'all' for every one); "
+        "default output reports/national",
+    )
+    b.add_argument(
+        "--out", type=Path, default=None, metavar="DIR",
+        help="output folder (default: reports/latest; reports/illustrative for made-up example registers)",
+    )
     b.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="packs built at once (default: number of cores)")
     b.add_argument("--force", action="store_true", help="rebuild every pack even if its cached output is up to date")
     b.add_argument("--no-cache", action="store_true", help="neither read nor write the build cache")
+    b.add_argument(
+        "--executor", choices=("local", "dask"), default="local",
+        help="where packs run: local worker processes (default) or a Dask cluster (needs: pip install -e .[dask])",
+    )
+    b.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="with --executor dask: the scheduler to use, e.g. tcp://10.0.0.5:8786 (default: a local cluster on 127.0.0.1)",
+    )
     return p
 
 
@@ -60,16 +85,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .config import find_project_root, load_pack_params, pack_names
 
     root = find_project_root(args.project)
-    names = pack_names(root)
-    for p in args.params:
-        from .config import read_yaml
+    if args.national:
+        from .config import national_authorities
 
-        listed = read_yaml(p).get("packs")
-        if listed:
-            names = [str(x) for x in listed]
+        for code, name in national_authorities(root).items():
+            print(f"{code}  {name}")
+        return EXIT_OK
+    if args.grouping:
+        from .config import grouping_pack_params
+
+        generated = grouping_pack_params(root, args.grouping, args.params)
+        names = list(generated)
+    else:
+        generated = {}
+        names = pack_names(root)
+        for p in args.params:
+            from .config import read_yaml
+
+            listed = read_yaml(p).get("packs")
+            if listed:
+                names = [str(x) for x in listed]
     width = max(len(n) for n in names)
     for name in names:
-        params = load_pack_params(root, name, args.params)
+        params = generated.get(name) or load_pack_params(root, name, args.params)
         covers = f"{params.geography.grouping_label} '{params.area}'" if params.area else f"all of {params.local_authority.name}"
         print(f"{name:<{width}}  {params.title}  ({covers})")
     return EXIT_OK
@@ -105,13 +143,40 @@ class _Progress:
             self.bar.close()
 
 
+def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float) -> None:
+    width = max([12, *(len(pack) for pack, _, _ in rows)])
+    print(f"{'pack':<{width}} {'status':<8} {'seconds':>8}")
+    for pack, status, seconds in rows:
+        print(f"{pack:<{width}} {status:<8} {seconds:>8.1f}")
+    print(f"Published {out_dir / 'index.html'} in {time.perf_counter() - start:.1f}s")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the packs; print a summary table."""
+    from .build import default_jobs, up_to_date
+
+    start = time.perf_counter()
+    valid_request = (args.jobs is None or args.jobs >= 1) and (args.scheduler is None or args.executor == "dask")
+    if valid_request and not args.force and not args.no_cache:
+        # nothing changed since the last build into this folder: decided without parsing anything
+        hit = up_to_date(args.project, args.pack or None, args.params, args.out, args.grouping, args.national or None)
+        if hit is not None:
+            packs, out_dir, _ = hit
+            jobs = args.jobs or default_jobs()
+            print(f"reviewpack {__version__}: building {len(packs)} pack(s) with {jobs} job(s) into {out_dir}", file=sys.stderr)
+            progress = _Progress(packs)
+            for pack in packs:
+                progress(pack, "cached", 0.0)
+            progress.close()
+            _summary([(p, "cached", 0.0) for p in packs], out_dir, start)
+            return EXIT_OK
+
     from .build import build, plan_build
 
     plan = plan_build(
         root=args.project, packs=args.pack or None, extra_params=args.params, out_dir=args.out,
         jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
+        executor=args.executor, scheduler=args.scheduler, grouping=args.grouping, national=args.national or None,
     )
     print(f"reviewpack {__version__}: building {len(plan.packs)} pack(s) with {plan.jobs} job(s) into {plan.out_dir}", file=sys.stderr)
     progress = _Progress(list(plan.packs))
@@ -119,11 +184,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         results, _ = build(plan, progress)
     finally:
         progress.close()
-    print(f"{'pack':<12} {'status':<8} {'seconds':>8}")
-    for r in results:
-        print(f"{r.pack:<12} {r.status:<8} {r.seconds:>8.1f}")
-    total = time.perf_counter() - progress.start
-    print(f"Published {plan.out_dir / 'index.html'} in {total:.1f}s")
+    _summary([(r.pack, r.status, r.seconds) for r in results], plan.out_dir, progress.start)
     return EXIT_OK
 
 
