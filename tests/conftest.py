@@ -45,3 +45,20 @@ def project_copy(tmp_path: Path) -> Path:
     for part in ("params", "data", "notebooks"):
         shutil.copytree(ROOT / part, tmp_path / part)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session (shared: Playwright's sync API allows one at a time);
+    fails (not skips) when not installed."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+    import harness
+
+    try:
+        harness.check_requirements()
+    except harness.BrowserUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with harness.launch_browser() as b:
+        yield b

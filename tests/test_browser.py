@@ -36,17 +36,6 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the whole session; fails (not skips) when not installed."""
-    try:
-        harness.check_requirements()
-    except harness.BrowserUnavailable as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with harness.launch_browser() as b:
-        yield b
-
-
-@pytest.fixture(scope="session")
 def built_packs(request) -> Path:
     """Folder holding index.html and the <pack>.html files: the session's shared build
     (``built_reports`` in conftest.py), or an existing build named by REVIEWPACK_BROWSER_PACKS."""
