@@ -36,8 +36,9 @@ lab: $(STAMP) ## Install JupyterLab (optional extra) and open the notebooks
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,browser,lab]'
 	$(BIN)/jupyter lab notebooks/
 
-bench: $(STAMP) ## Run the build benchmarks (not part of make test)
+bench: $(STAMP) ## Run the build and scale benchmarks (not part of make test; about 5 minutes)
 	$(BIN)/python benchmarks/build_bench.py
+	$(BIN)/python benchmarks/scale_bench.py
 
 clean: ## Remove generated reports and caches (keeps .venv)
 	rm -rf reports .pytest_cache .hypothesis tests/artifacts
