@@ -40,3 +40,43 @@ def test_show_figure_requires_alt_text() -> None:
 
 def test_md_escape_neutralises_markup() -> None:
     assert report.md_escape("<b>[x](y)</b>") == "&lt;b&gt;\\[x\\]\\(y\\)&lt;/b&gt;"
+
+
+@pytest.mark.parametrize("n_areas", [3, 12])
+def test_grouped_bars_with_every_value_zero_draws_without_warnings(n_areas: int) -> None:
+    """A council with no neighbourhood in the most deprived decile gives all-zero bars (found building
+    South Hams, E07000044): the chart must still have a sensible axis and emit no warning, which would
+    otherwise be printed into the executed notebook."""
+    import warnings
+
+    from reviewpack import charts
+
+    table = pd.DataFrame({"area": [f"Ward {i}" for i in range(n_areas)], "edition": "IoD2025", "pct": 0.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = charts.grouped_bars(table, "area", "edition", "pct", "No ward has any", "share, %", "Source: test")
+    ax = fig.axes[0]
+    low, high = ax.get_xlim() if n_areas > 6 else ax.get_ylim()
+    assert low == 0 and high > 0
+
+
+def test_export_drops_warnings_printed_by_a_cell() -> None:
+    """A stream output (a library warning on stderr) has no metadata; the page must still render,
+    without the warning (readers see a report, not a notebook)."""
+    import nbformat
+
+    from reviewpack.publish import export_html
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: something odd\n"),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "Visible finding"}),
+    ]
+    nb.cells = [cell]
+    page = {"pack": "borough", "title": "T", "la_name": "Walsall", "covers": "All of Walsall", "vintages": "v",
+            "build_date": "1 January 2026", "packs": [{"name": "borough", "label": "Borough overview"}],
+            "attribution": [], "version": "0", "commit": "abc"}
+    html = export_html(nb, page)
+    assert "Visible finding" in html
+    assert "UserWarning" not in html

@@ -166,6 +166,8 @@ def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, ti
     fig, ax = new_figure(title, subtitle, source, size=size)
     width = 0.8 / max(len(sers), 1)
     vmax = float(table[value].max()) if len(table) else 1.0
+    if not vmax > 0:  # every value zero (e.g. a council with no neighbourhood in the most deprived decile)
+        vmax = 1.0
     for j, s in enumerate(sers):
         sub = table[table[series] == s].set_index(category).reindex(cats)
         pos = [i + (j - (len(sers) - 1) / 2) * width for i in range(len(cats))]

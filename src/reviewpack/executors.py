@@ -640,6 +640,11 @@ def export_pack(task: PackTask, run: PackRun) -> PackRun:
     start = time.perf_counter()
     nb = run.output
     check_no_errors(nb, task.pack)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr" and out.get("text", "").strip():
+                # not shown in the page (a report, not a notebook), but not hidden from whoever builds it
+                log.warning("pack %s: a cell printed: %s", task.pack, out["text"].strip()[:500])
     p = task.params
     label = p["geography"]["grouping_label"].lower()
     la = p["local_authority"]["name"]
