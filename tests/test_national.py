@@ -57,3 +57,31 @@ def test_deprivation_for_another_council(hartlepool: PackData) -> None:
     ours = hartlepool.la_summaries().set_index("area").loc["Hartlepool"]
     assert ours["proportion_lsoas_most_deprived_10pct"] == pytest.approx(official["proportion_lsoas_most_deprived_10pct"], abs=1e-4)
     assert ours["average_score"] == pytest.approx(official["average_score"], abs=0.5)
+
+
+def test_a_council_with_one_ward_reads_sensibly() -> None:
+    """The Isles of Scilly have one ward (St Mary's): nothing to compare across areas, so no
+    "largest ... smallest" sentence naming the same ward twice and no chi-square test (found when
+    building all 296 councils)."""
+    from reviewpack import deprivation, narrative
+
+    rows = [(2021, "St Mary's", band, pop, 100.0, False) for band, pop in (("all", 2054), ("0-15", 325), ("65+", 579))]
+    pop = pd.DataFrame(rows, columns=["year", "ward", "age_band", "population", "share_of_borough_pct", "estimated"])
+    msgs = narrative.population_messages(pop, None, "Isles of Scilly", "ward", 2014)
+    assert msgs[0] == "Isles of Scilly had 2,054 residents at Census 2021, all in one ward."
+    assert msgs[1] == "Children (0-15) are 15.8% of residents and people aged 65+ 28.2%."
+    assert not any("smallest" in m or "from 15.8% in" in m for m in msgs)
+
+    counts = pd.DataFrame({1: [0], 2: [0], 3: [2], 4: [0], 5: [0]}, index=pd.Index(["St Mary's"], name="ward"))
+    assert deprivation.chi_square_sentence(counts, "Ward") == (
+        "**Is the difference between areas more than chance?** Not tested: a test needs at least two wards and two "
+        "deprivation quintiles with neighbourhoods, and there are 1 and 1."
+    )
+
+
+def test_chi_square_sentence_matches_the_test() -> None:
+    from reviewpack import deprivation
+
+    counts = pd.DataFrame({1: [30, 5], 5: [5, 30]}, index=pd.Index(["A", "B"], name="ward"))
+    chi = deprivation.chi_square_by_area(counts)
+    assert deprivation.chi_square_sentence(counts, "Ward") == "**Is the difference between areas more than chance?** " + chi.interpretation

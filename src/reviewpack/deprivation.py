@@ -66,6 +66,7 @@ __all__ = [
     "rank_summary_measures",
     "ChiSquareResult",
     "chi_square_by_area",
+    "chi_square_sentence",
     "most_deprived_lsoas",
 ]
 
@@ -1738,6 +1739,42 @@ def _strength(v: float, k: int) -> str:
 
 def _format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def chi_square_sentence(table: pd.DataFrame, area_label: str = "area") -> str:
+    """The pack's sentence on whether the areas differ more than chance would explain.
+
+    Runs :func:`chi_square_by_area` on an LSOA contingency table (areas × quintiles)
+    and adds a caution when expected counts are small.  When there are too few
+    areas or quintiles with neighbourhoods for a test (e.g. the Isles of Scilly,
+    with one ward), says so instead of failing.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Contingency table as :func:`quintile_lsoa_counts` returns it.
+    area_label : str
+        What an area is called, for the sentence (e.g. ``"Locality"``, ``"ward"``).
+
+    Returns
+    -------
+    str
+        Markdown, starting with the question in bold.
+    """
+    head = "**Is the difference between areas more than chance?** "
+    obs = table.apply(pd.to_numeric)
+    obs = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    if obs.shape[0] < 2 or obs.shape[1] < 2:
+        return head + (
+            f"Not tested: a test needs at least two {area_label.lower()}s and two deprivation quintiles with "
+            f"neighbourhoods, and there are {obs.shape[0]} and {obs.shape[1]}."
+        )
+    chi = chi_square_by_area(obs)
+    caution = (
+        f" Caution: {len(chi.small_expected)} cell(s) have an expected count below 5, so the test is approximate."
+        if len(chi.small_expected) else ""
+    )
+    return head + chi.interpretation + caution
 
 
 def chi_square_by_area(

@@ -39,7 +39,10 @@ def population_messages(table: pd.DataFrame, area: str | None, la_name: str, are
     latest = allages[allages["year"] == latest_year]
     total = latest["population"].sum()
     msgs: list[str] = []
-    if area is None:
+    single = latest[area_col].nunique() == 1  # e.g. the Isles of Scilly: one ward, nothing to compare across
+    if area is None and single:
+        msgs.append(f"{la_name} had {num(total)} residents at {_year_label(latest_year, False)}, all in one {area_col}.")
+    elif area is None:
         big = latest.sort_values("population", ascending=False).iloc[0]
         small = latest.sort_values("population").iloc[0]
         msgs.append(
@@ -78,7 +81,9 @@ def population_messages(table: pd.DataFrame, area: str | None, la_name: str, are
         o_share = 100 * old.set_index(area_col)["population"] / latest.set_index(area_col)["population"]
         k_b = 100 * kids["population"].sum() / total
         o_b = 100 * old["population"].sum() / total
-        if area is None:
+        if area is None and single:
+            msgs.append(f"Children (0-15) are {k_b:.1f}% of residents and people aged 65+ {o_b:.1f}%.")
+        elif area is None:
             msgs.append(
                 f"Children (0-15) are {k_b:.1f}% of residents borough-wide, from {k_share.min():.1f}% in "
                 f"{k_share.idxmin()} to {k_share.max():.1f}% in {k_share.idxmax()}; people aged 65+ range from "
@@ -159,7 +164,10 @@ def deprivation_messages(dist: pd.DataFrame, position_summary: pd.DataFrame, are
     total_row = [i for i in pos.index if i not in set(totals.index)]
     borough10 = pos.loc[total_row[0], "share_residents_most_deprived_10pct"] if total_row else None
     msgs = []
-    if area is None:
+    if area is None and len(totals) == 1:  # one area: no split of the most deprived fifth to describe
+        if borough10 is not None:
+            msgs.append(f"{borough10:.0f}% of {la_name}'s residents live in neighbourhoods among the most deprived 10% in England ({vintage}).")
+    elif area is None:
         top = q1["share_of_quintile_pct"].idxmax()
         msgs.append(
             f"{q1.loc[top, 'share_of_quintile_pct']:.0f}% of the residents of {la_name}'s most deprived fifth of neighbourhoods "
