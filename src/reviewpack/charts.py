@@ -58,7 +58,9 @@ def colours_for(areas: list[str]) -> dict[str, str]:
     return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(areas)}
 
 
-def new_figure(title: str, subtitle: str, source: str, size: tuple[float, float] = (8.0, 4.2)) -> tuple[Figure, plt.Axes]:
+def new_figure(
+    title: str, subtitle: str, source: str, size: tuple[float, float] = (8.0, 4.2), note: str | None = None, legend_row: bool = False
+) -> tuple[Figure, plt.Axes]:
     """A figure with the house title (the message), subtitle (measure and period) and source line.
 
     Parameters
@@ -71,6 +73,10 @@ def new_figure(title: str, subtitle: str, source: str, size: tuple[float, float]
         Source line shown under the chart.
     size : tuple
         Width and height in inches.
+    note : str, optional
+        A footnote (e.g. what a marker means), on its own line above the source.
+    legend_row : bool
+        Leave a row between the subtitle and the plot for a legend placed above the plot.
     """
     apply_style()
     fig = Figure(figsize=size)
@@ -82,8 +88,11 @@ def new_figure(title: str, subtitle: str, source: str, size: tuple[float, float]
     sub_y = top - (0.24 * len(title_lines) + 0.04) * inch
     fig.text(0.01, sub_y, subtitle, fontsize=10, color="#505a5f", va="top", ha="left")
     fig.text(0.01, 0.015, f"Source: {source}", fontsize=8, color="#505a5f", va="bottom", ha="left")
-    axes_top = sub_y - 0.35 * inch
-    bottom = 0.14 * 4.2 / size[1] + 0.0
+    axes_top = sub_y - (0.62 if legend_row else 0.35) * inch
+    bottom = 0.14 * 4.2 / size[1]
+    if note:
+        fig.text(0.01, 0.015 + 0.19 * inch, note, fontsize=8, color="#505a5f", va="bottom", ha="left")
+        bottom += 0.19 * inch
     ax = fig.add_axes((0.11, bottom, 0.86, axes_top - bottom))
     return fig, ax
 
@@ -107,7 +116,9 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
     highlight : str, optional
         An area drawn in colour while the others are grey (locality packs).
     """
-    fig, ax = new_figure(title, subtitle, source)
+    estimated = bool(table["estimated"].any())
+    note = "* estimated by linear interpolation (hollow markers)" if estimated else None
+    fig, ax = new_figure(title, subtitle, source, note=note)
     cols = colours_for(areas)
     ends = []
     for area in areas:
@@ -129,7 +140,6 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
     ax.set_xticklabels([f"{y}*" if table[(table["year"] == y)]["estimated"].any() else str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 1.6)
     ax.set_ylim(0, table["population"].max() * 1.12)
-    ax.text(0.0, -0.13, "* estimated by linear interpolation (hollow markers)", transform=ax.transAxes, fontsize=8, color="#505a5f", va="top")
     return fig
 
 
@@ -163,7 +173,7 @@ def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, ti
     cols = colours_for(sers)
     horizontal = len(cats) > 6  # many areas (e.g. wards): horizontal bars keep every label readable
     size = (8.0, max(4.2, 1.6 + 0.22 * len(cats) * max(len(sers), 1))) if horizontal else (8.0, 4.2)
-    fig, ax = new_figure(title, subtitle, source, size=size)
+    fig, ax = new_figure(title, subtitle, source, size=size, legend_row=True)
     width = 0.8 / max(len(sers), 1)
     vmax = float(table[value].max()) if len(table) else 1.0
     if not vmax > 0:  # every value zero (e.g. a council with no neighbourhood in the most deprived decile)
