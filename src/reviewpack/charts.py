@@ -59,7 +59,8 @@ def colours_for(areas: list[str]) -> dict[str, str]:
 
 
 def new_figure(
-    title: str, subtitle: str, source: str, size: tuple[float, float] = (8.0, 4.2), note: str | None = None, legend_row: bool = False
+    title: str, subtitle: str, source: str, size: tuple[float, float] = (8.0, 4.2), note: str | None = None,
+    legend_row: bool = False, xlabel_row: bool = False,
 ) -> tuple[Figure, plt.Axes]:
     """A figure with the house title (the message), subtitle (measure and period) and source line.
 
@@ -77,6 +78,8 @@ def new_figure(
         A footnote (e.g. what a marker means), on its own line above the source.
     legend_row : bool
         Leave a row between the subtitle and the plot for a legend placed above the plot.
+    xlabel_row : bool
+        Leave a row under the tick labels for an x-axis label (so it never meets the source line).
     """
     apply_style()
     fig = Figure(figsize=size)
@@ -89,7 +92,7 @@ def new_figure(
     fig.text(0.01, sub_y, subtitle, fontsize=10, color="#505a5f", va="top", ha="left")
     fig.text(0.01, 0.015, f"Source: {source}", fontsize=8, color="#505a5f", va="bottom", ha="left")
     axes_top = sub_y - (0.62 if legend_row else 0.35) * inch
-    bottom = 0.14 * 4.2 / size[1]
+    bottom = (0.59 + (0.22 if xlabel_row else 0.0)) * inch  # tick labels and source line (and x-axis label)
     if note:
         fig.text(0.01, 0.015 + 0.19 * inch, note, fontsize=8, color="#505a5f", va="bottom", ha="left")
         bottom += 0.19 * inch
@@ -173,7 +176,7 @@ def grouped_bars(table: pd.DataFrame, category: str, series: str, value: str, ti
     cols = colours_for(sers)
     horizontal = len(cats) > 6  # many areas (e.g. wards): horizontal bars keep every label readable
     size = (8.0, max(4.2, 1.6 + 0.22 * len(cats) * max(len(sers), 1))) if horizontal else (8.0, 4.2)
-    fig, ax = new_figure(title, subtitle, source, size=size, legend_row=True)
+    fig, ax = new_figure(title, subtitle, source, size=size, legend_row=True, xlabel_row=horizontal and bool(ylabel))
     width = 0.8 / max(len(sers), 1)
     vmax = float(table[value].max()) if len(table) else 1.0
     if not vmax > 0:  # every value zero (e.g. a council with no neighbourhood in the most deprived decile)
@@ -220,7 +223,7 @@ def age_profile_chart(profile: pd.DataFrame, area: str | None, borough_label: st
     profile : DataFrame
         From :func:`reviewpack.population.age_profile` (``age, borough_pct[, area_pct]``).
     """
-    fig, ax = new_figure(title, subtitle, source, size=(8.0, 6.0))
+    fig, ax = new_figure(title, subtitle, source, size=(8.0, 6.0), xlabel_row=True)
     ax.grid(axis="x", color="#dddddd")
     ax.grid(axis="y", visible=False)
     if area is not None and "area_pct" in profile:
@@ -246,7 +249,7 @@ def concentration_curve(curve: pd.DataFrame, index: float, title: str, subtitle:
     index : float
         The concentration index (shown on the chart).
     """
-    fig, ax = new_figure(title, subtitle, source, size=(6.4, 5.6))
+    fig, ax = new_figure(title, subtitle, source, size=(6.4, 5.6), xlabel_row=True)
     ax.grid(axis="x", color="#dddddd")
     ax.plot([0, 100], [0, 100], color="#505a5f", linewidth=1.2, linestyle="--")
     ax.plot(100 * curve["cum_population_share"], 100 * curve["cum_amount_share"], color=PALETTE[0], linewidth=2.2, marker="o", markersize=3)
@@ -261,7 +264,7 @@ def concentration_curve(curve: pd.DataFrame, index: float, title: str, subtitle:
 
 def lines_by_series(table: pd.DataFrame, x: str, series: str, y: str, title: str, subtitle: str, source: str, xlabel: str, ylabel: str, highlight: str | None = None, marker_x: float | None = None) -> Figure:
     """One line per series (e.g. area) against ``x``; optional vertical marker (e.g. the chosen weight)."""
-    fig, ax = new_figure(title, subtitle, source)
+    fig, ax = new_figure(title, subtitle, source, xlabel_row=bool(xlabel))
     sers = list(dict.fromkeys(table[series]))
     cols = colours_for(sers)
     ends = []
