@@ -1,0 +1,94 @@
+"""Chart furniture never collides: title, subtitle, footnote and source line against the plot's
+labels, ticks and legend (found by looking at the packs: a footnote printed over the source line,
+a legend over the subtitle, an x-axis label over the source)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+from reviewpack import charts
+
+
+def _trend() -> Figure:
+    t = pd.DataFrame({"year": [2012, 2014, 2015, 2021] * 2, "area": ["North"] * 4 + ["South"] * 4,
+                      "population": [55016, 56504, 57248, 59825, 59720, 60101, 60291, 61992], "estimated": [False, True, False, False] * 2})
+    return charts.population_trend(t, ["North", "South"], "North", "North changed by +8.7% between 2012 and 2021 (Walsall: +4.9%)",
+                                   "Residents, all ages, by locality, mid-2012 to 2021", "ONS mid-year estimates; MHCLG IoD population denominators; Census 2021")
+
+
+def _bars(n: int) -> Figure:
+    areas = [f"Ward number {i}" for i in range(n)]
+    t = pd.DataFrame({"area": areas * 2, "s": ["Children (0-15)"] * n + ["Aged 65+"] * n, "v": list(range(n)) * 2})
+    return charts.grouped_bars(t, "area", "s", "v", "North has the most children per working-age resident",
+                               "Dependants per 100 residents aged 16-64, Census 2021", "Census 2021", ylabel="Per 100 aged 16-64")
+
+
+def _age() -> Figure:
+    prof = pd.DataFrame({"age": range(91), "borough_pct": [1.1] * 91, "area_pct": [1.2] * 91})
+    return charts.age_profile_chart(prof, "North", "Walsall", "Age profile of North against Walsall",
+                                    "Share of residents at each single year of age (%), mid-2020", "ONS mid-2020 estimates")
+
+
+def _curve() -> Figure:
+    c = pd.DataFrame({"cum_population_share": [0, 0.3, 0.6, 1.0], "cum_amount_share": [0, 0.1, 0.8, 1.0]})
+    return charts.concentration_curve(c, -0.34, "More grant £ per head went to the more deprived wards",
+                                      "Cumulative share of grant £ against residents, wards ranked by IoD2015 score", "360Giving publishers via GrantNav; MHCLG IoD; ONS")
+
+
+def _lines() -> Figure:
+    t = pd.DataFrame({"w": [0, 0.5, 1] * 2, "area": ["North"] * 3 + ["South"] * 3, "share": [10, 20, 30, 40, 30, 20]})
+    return charts.lines_by_series(t, "w", "area", "share", "How the model's split moves with the weight on deprivation",
+                                  "Share of the budget (%)", "reviewpack allocation model", "Weight on deprivation", "Share (%)")
+
+
+CHARTS = {"trend": _trend, "bars": lambda: _bars(5), "ward bars": lambda: _bars(20), "age profile": _age,
+          "concentration": _curve, "lines": _lines}
+
+
+def _boxes(fig: Figure) -> tuple[dict[str, Bbox], dict[str, Bbox]]:
+    """(figure furniture: title, subtitle, note, source) and (plot parts: axis labels, tick labels, legend)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    furniture = {f"figure text {t.get_text()[:30]!r}": t.get_window_extent(r) for t in fig.texts if t.get_text()}
+    ax = fig.axes[0]
+    plot: dict[str, Bbox] = {}
+    for name, label in (("x-axis label", ax.xaxis.label), ("y-axis label", ax.yaxis.label)):
+        if label.get_text():
+            plot[name] = label.get_window_extent(r)
+    for axis in (ax.xaxis, ax.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        for tick in axis.get_major_ticks():
+            t = tick.label1
+            # ticks outside the plotted range are not drawn
+            if t.get_text() and t.get_visible() and low - 1e-9 <= tick.get_loc() <= high + 1e-9:
+                plot[f"tick {t.get_text()!r}"] = t.get_window_extent(r)
+    for i, t in enumerate(ax.texts):  # value labels, line-end labels, annotations
+        if t.get_text():
+            plot[f"annotation {i} {t.get_text()[:20]!r}"] = t.get_window_extent(r)
+    if ax.get_legend() is not None:
+        plot["legend"] = ax.get_legend().get_window_extent(r)
+    return furniture, plot
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_no_text_collides_with_the_chart_furniture(name: str) -> None:
+    furniture, plot = _boxes(CHARTS[name]())
+    clashes = [(a, b) for (a, ba), (b, bb) in itertools.product(furniture.items(), plot.items()) if ba.overlaps(bb)]
+    clashes += [(a, b) for (a, ba), (b, bb) in itertools.combinations(furniture.items(), 2) if ba.overlaps(bb)]
+    assert clashes == []
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_everything_stays_inside_the_figure(name: str) -> None:
+    fig = CHARTS[name]()
+    furniture, plot = _boxes(fig)
+    page = fig.bbox
+    outside = [n for n, b in {**furniture, **plot}.items() if b.x0 < page.x0 - 1 or b.y0 < page.y0 - 1 or b.y1 > page.y1 + 1]
+    assert outside == []
