@@ -100,3 +100,14 @@ def test_national_build_publishes_a_pack_per_council(tmp_path: Path, capsys: pyt
     index = _text(out / "index.html")
     assert "Hartlepool" in index and "Birmingham" in index
 
+
+
+def test_the_data_line_follows_the_parameters(root: Path) -> None:
+    from reviewpack.build import data_vintages
+    from reviewpack.config import load_pack_params, national_pack_params
+
+    with open(RAW / "population_lsoa_walsall_broadage_panel.csv", newline="", encoding="utf-8") as fh:
+        years = sorted({int(r["mid_year"]) for r in csv.DictReader(fh)})
+    assert (years[0], years[-1]) == (2012, 2020)
+    assert data_vintages(root, load_pack_params(root, "north")) == "IoD 2015, 2019, 2025; population mid-2012 to mid-2020; Census 2021"
+    assert data_vintages(root, national_pack_params(root, ["E06000001"])["e06000001"]) == "IoD 2025; Census 2021"

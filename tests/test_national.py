@@ -85,3 +85,18 @@ def test_chi_square_sentence_matches_the_test() -> None:
     counts = pd.DataFrame({1: [30, 5], 5: [5, 30]}, index=pd.Index(["A", "B"], name="ward"))
     chi = deprivation.chi_square_by_area(counts)
     assert deprivation.chi_square_sentence(counts, "Ward") == "**Is the difference between areas more than chance?** " + chi.interpretation
+
+
+def test_caveats_follow_the_council_and_its_files(root: Path, hartlepool: PackData) -> None:
+    """No Walsall figure in another council's methodology; Walsall's own figures come from its lookups."""
+    walsall = PackData.open("borough", root)
+    lk11 = pd.read_csv(RAW / "lsoa11_ward_lookup_walsall.csv")
+    lk21 = pd.read_csv(RAW / "lsoa21_ward_lookup_walsall.csv")
+    text = " ".join(walsall.caveats())
+    assert f"IoD 2025 uses 2021 neighbourhoods ({lk21.iloc[:, 0].nunique()} in Walsall)" in text
+    assert f"IoD 2015 and 2019 use 2011 neighbourhoods ({lk11.iloc[:, 0].nunique()} in Walsall)" in text
+    assert "Mid-2012 and mid-2015" in text and "IoD 2019 IMD score is derived" in text
+    other = " ".join(hartlepool.caveats())
+    assert "Walsall" not in other
+    assert "Mid-2012" not in other and "IoD 2019" not in other and "2011 neighbourhoods" not in other
+    assert "Census 2021 counts usual residents on 2021 LSOAs. " in other

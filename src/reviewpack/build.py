@@ -300,13 +300,39 @@ def _attribution(data_dir: Path) -> list[str]:
     return [str(line) for line in register.get("attribution", []) or []]
 
 
+def data_vintages(root: Path, params: PackParams) -> str:
+    """The title block's "Data" line, from the parameters: IoD editions, population years, Census 2021.
+
+    The population years are read from the ``mid_year`` column of ``population.lsoa_panel``
+    (a small file); if it cannot be read here the line names no years (the build's
+    input checks report the file properly).
+    """
+    parts = ["IoD " + ", ".join(str(v.year) for v in sorted(params.deprivation.vintages, key=lambda v: v.year))]
+    pop = params.population
+    if pop.lsoa_panel:
+        import csv
+        import gzip
+
+        path = root / params.data_dir / pop.lsoa_panel
+        try:
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+                years = sorted({int(row["mid_year"]) for row in csv.DictReader(fh)})
+            parts.append(f"population mid-{years[0]} to mid-{years[-1]}" if len(years) > 1 else f"population mid-{years[0]}")
+        except (OSError, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError, EOFError):
+            parts.append("small-area population estimates")
+    if pop.census2021:
+        parts.append("Census 2021")
+    return "; ".join(parts)
+
+
 def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackParams]) -> dict[str, Any]:
     """Title-block, navigation and footer values shared by every page of a build."""
     return {
         "la_name": params.local_authority.name,
         "grouping_label": params.geography.grouping_label,
         "packs": [{"name": n, "label": p.area or "Borough overview"} for n, p in all_params.items()],
-        "vintages": "IoD 2015, 2019, 2025; ONS population mid-2012 to mid-2020; Census 2021",
+        "vintages": data_vintages(root, params),
         "build_date": build_date(root),
         "version": __version__,
         "commit": git_commit(root),

@@ -101,16 +101,24 @@ def notes_markdown(data_dir: Path, params_dict: dict[str, Any], caveats: list[st
 
 
 def population_caveats(params_dict: dict[str, Any]) -> list[str]:
-    """Caveats that apply to the population section."""
-    est = params_dict.get("population", {}).get("estimate_years", [])
+    """Caveats that apply to the population section, for the files the parameters name."""
+    pop = params_dict.get("population", {}) or {}
+    est = pop.get("estimate_years", [])
     out = [
         "LSOAs are placed in wards, and wards in areas, by the ONS best-fit lookups: each LSOA goes wholly to the ward "
-        "holding its population-weighted centroid. 13 of Walsall's 167 LSOAs (2011) straddle two wards.",
-        "Mid-2012 and mid-2015 figures are the IoD population denominators: they exclude prisoners and have only the "
-        "bands 0-15, 16-59 and 60+, so 16-64, 65+ and dependency ratios are not shown for those years.",
-        "Census 2021 counts usual residents on 2021 LSOAs; the other years are mid-year estimates on 2011 LSOAs. "
-        "Census custom datasets are cell-key perturbed, so totals differ slightly from published tables.",
+        "holding its population-weighted centroid, so an LSOA that straddles a ward boundary counts wholly in one ward.",
     ]
+    if pop.get("lsoa_panel"):
+        out.append(
+            "Mid-2012 and mid-2015 figures are the IoD population denominators: they exclude prisoners and have only the "
+            "bands 0-15, 16-59 and 60+, so 16-64, 65+ and dependency ratios are not shown for those years."
+        )
+    if pop.get("census2021"):
+        out.append(
+            "Census 2021 counts usual residents on 2021 LSOAs"
+            + ("; the other years are mid-year estimates on 2011 LSOAs. " if pop.get("lsoa_panel") else ". ")
+            + "Census custom datasets are cell-key perturbed, so totals differ slightly from published tables."
+        )
     if est:
         out.append(
             f"{', '.join(map(str, est))} figures are **estimates** by linear interpolation between the nearest data years "
@@ -119,17 +127,41 @@ def population_caveats(params_dict: dict[str, Any]) -> list[str]:
     return out
 
 
-def deprivation_caveats(params_dict: dict[str, Any]) -> list[str]:
-    """Caveats that apply to the deprivation section."""
+def deprivation_caveats(params_dict: dict[str, Any], lsoas_by_vintage: dict[int, int] | None = None, la_name: str = "") -> list[str]:
+    """Caveats that apply to the deprivation section.
+
+    Parameters
+    ----------
+    params_dict : dict
+        The pack's parameters (``PackParams.model_dump(mode="json")``).
+    lsoas_by_vintage : dict, optional
+        ``{2011: n, 2021: m}``: the local authority's neighbourhoods on each LSOA
+        geography in use (from the lookups), for the sentence on geographies.
+    la_name : str
+        Local authority name, for that sentence.
+    """
     from .deprivation import RELATIVE_RANKS_CAVEAT
 
-    return [
-        RELATIVE_RANKS_CAVEAT,
-        "The IoD 2019 IMD score is derived from the published transformed domain scores (the official score file was not "
-        "available); ranks and deciles shown are the official ones.",
-        "Area figures for the local authority summary measures are indicative: MHCLG defines them for local authorities.",
-        "IoD 2025 uses 2021 neighbourhoods (169 in Walsall); IoD 2015 and 2019 use 2011 neighbourhoods (167).",
-    ]
+    editions = (params_dict.get("deprivation", {}) or {}).get("vintages", []) or []
+    out = [RELATIVE_RANKS_CAVEAT]
+    if any(v.get("year") == 2019 for v in editions):
+        out.append(
+            "The IoD 2019 IMD score is derived from the published transformed domain scores (the official score file was not "
+            "available); ranks and deciles shown are the official ones."
+        )
+    out.append("Area figures for the local authority summary measures are indicative: MHCLG defines them for local authorities.")
+    by_geo: dict[int, list[int]] = {}
+    for v in editions:
+        by_geo.setdefault(int(v["lsoa_vintage"]), []).append(int(v["year"]))
+    if len(by_geo) > 1:
+        counts = lsoas_by_vintage or {}
+        parts = []
+        for geo, years in sorted(by_geo.items(), reverse=True):
+            n = counts.get(geo)
+            where = f" ({n} in {la_name})" if n and la_name else ""
+            parts.append(f"IoD {' and '.join(map(str, sorted(years)))} use{'s' if len(years) == 1 else ''} {geo} neighbourhoods{where}")
+        out.append("; ".join(parts) + ", so neighbourhood counts differ between editions.")
+    return out
 
 
 def grants_caveats(params_dict: dict[str, Any]) -> list[str]:

@@ -114,6 +114,18 @@ class PackData:
         path = self.params.geography.lsoa21_ward_lookup
         return geography.lsoa_areas(self._lookup(path), self.wards) if path else None
 
+    def caveats(self) -> list[str]:
+        """Every caveat for the methodology section: population, deprivation and grants, for this pack's inputs."""
+        from . import methodology
+
+        params = self.params.model_dump(mode="json")
+        counts = {geo: len(a) for geo, a in ((2011, self.areas11), (2021, self.areas21)) if a is not None}
+        return (
+            methodology.population_caveats(params)
+            + methodology.deprivation_caveats(params, counts, self.la_name)
+            + methodology.grants_caveats(params)
+        )
+
     @property
     def lsoa_codes(self) -> set[str]:
         """Every LSOA (2011 and 2021) of the local authority."""
