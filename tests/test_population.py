@@ -119,3 +119,25 @@ def test_negative_population_is_refused(tmp_path) -> None:
     panel.to_csv(f, index=False)
     with pytest.raises(DataFileError, match=r"row 7, column 'age_0_15': population must be a non-negative number, got '-3'"):
         population.load_lsoa_population(f)
+
+
+def test_key_messages_for_a_locality_against_the_census_file(north) -> None:
+    """North's age-mix message, checked against sums of the raw Census 2021 file (LSOA -> ward -> locality)."""
+    import pandas as pd
+
+    from reviewpack import narrative
+
+    from conftest import RAW
+
+    census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
+    wards = pd.read_csv(RAW / "walsall_ward_locality.csv").set_index("ward_code")["locality"]
+    census["area"] = census["WD24CD"].map(wards)
+    mine = census[census["area"] == "North"]
+    kids, old = 100 * mine["age_0_15"].sum() / mine["total_usual_residents"].sum(), 100 * mine["age_65_plus"].sum() / mine["total_usual_residents"].sum()
+    kids_b = 100 * census["age_0_15"].sum() / census["total_usual_residents"].sum()
+    old_b = 100 * census["age_65_plus"].sum() / census["total_usual_residents"].sum()
+    msgs = narrative.population_messages(north.population_table(), "North", "Walsall", "locality", 2014)
+    assert msgs[0] == f"North had {mine['total_usual_residents'].sum():,} residents at Census 2021: " \
+        f"{100 * mine['total_usual_residents'].sum() / census['total_usual_residents'].sum():.1f}% of Walsall's 284,106."
+    assert msgs[-1] == (f"Children (0-15) are {kids:.1f}% of North's residents (Walsall: {kids_b:.1f}%); "
+                        f"people aged 65+ are {old:.1f}% (Walsall: {old_b:.1f}%).")

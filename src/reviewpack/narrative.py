@@ -85,14 +85,14 @@ def population_messages(table: pd.DataFrame, area: str | None, la_name: str, are
             msgs.append(f"Children (0-15) are {k_b:.1f}% of residents and people aged 65+ {o_b:.1f}%.")
         elif area is None:
             msgs.append(
-                f"Children (0-15) are {k_b:.1f}% of residents borough-wide, from {k_share.min():.1f}% in "
+                f"Children (0-15) are {k_b:.1f}% of {la_name}'s residents, from {k_share.min():.1f}% in "
                 f"{k_share.idxmin()} to {k_share.max():.1f}% in {k_share.idxmax()}; people aged 65+ range from "
                 f"{o_share.min():.1f}% ({o_share.idxmin()}) to {o_share.max():.1f}% ({o_share.idxmax()})."
             )
         else:
             msgs.append(
-                f"Children (0-15) are {k_share[area]:.1f}% of {area}'s residents ({k_b:.1f}% borough-wide); "
-                f"people aged 65+ are {o_share[area]:.1f}% ({o_b:.1f}% borough-wide)."
+                f"Children (0-15) are {k_share[area]:.1f}% of {area}'s residents ({la_name}: {k_b:.1f}%); "
+                f"people aged 65+ are {o_share[area]:.1f}% ({la_name}: {o_b:.1f}%)."
             )
     return msgs
 
