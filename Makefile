@@ -41,7 +41,7 @@ bench: $(STAMP) ## Run the build and scale benchmarks (not part of make test; ab
 	$(BIN)/python benchmarks/scale_bench.py
 
 clean: ## Remove generated reports and caches (keeps .venv)
-	rm -rf reports .pytest_cache .hypothesis tests/artifacts
+	rm -rf reports .cache .pytest_cache .hypothesis tests/artifacts
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 
 clean-venv: clean ## Also remove the virtual environment

@@ -210,7 +210,7 @@ def fake_good_output(out: Path) -> None:
     (out / "tables" / "borough").mkdir(parents=True)
     (out / "index.html").write_text("<!DOCTYPE html><title>last good build</title>\n", encoding="utf-8")
     (out / "borough.html").write_text("<!DOCTYPE html><title>borough, last good build</title>\n", encoding="utf-8")
-    (out / "manifest.json").write_text('{"build": "last good"}\n', encoding="utf-8")
+    (out / "manifest.json").write_text('{"build": "last good", "reviewpack_version": "0.1.0"}\n', encoding="utf-8")
     (out / "tables" / "borough" / "population_by_locality.csv").write_text("year,population\n2021,284106\n", encoding="utf-8")
 
 

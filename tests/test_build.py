@@ -68,6 +68,8 @@ def test_index_links_every_pack(built_reports: Path) -> None:
     html = (built_reports / "index.html").read_text()
     for name in PACKS:
         assert f'href="{name}.html"' in html
+    assert "One pack for the borough overview and one for each locality." in html
+    assert "ILLUSTRATIVE" not in html  # the default packs read only real data
 
 
 def test_cli_list(capsys: pytest.CaptureFixture[str], root: Path) -> None:
@@ -89,11 +91,12 @@ def test_failed_build_keeps_last_good_output(project_copy: Path, tmp_path: Path,
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("last good")
+    (out / "manifest.json").write_text('{"reviewpack_version": "0.1.0"}')
     raw = project_copy / "data" / "raw" / "population_lsoa_walsall_broadage_panel.csv"
     raw.write_text(raw.read_text().replace("1492", "1493", 1))
     assert main(["--project", str(project_copy), "build", "--out", str(out)]) == 2
     assert "population_lsoa_walsall_broadage_panel.csv' has changed" in capsys.readouterr().err
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "manifest.json"]
     assert (out / "index.html").read_text() == "last good"
     assert not [p for p in tmp_path.iterdir() if "staging" in p.name]
 
@@ -156,6 +159,7 @@ def test_illustrative_example_is_labelled(root: Path, tmp_path: Path) -> None:
     assert main(["--project", str(root), "build", "--params", str(params), "--out", str(out), "--pack", "north", "--no-cache"]) == 0
     html = (out / "north.html").read_text()
     assert "ILLUSTRATIVE — not real grants" in html
+    assert "ILLUSTRATIVE — not real grants." in (out / "index.html").read_text()
     assert "Area partnership budget against spend" in html
     budget = pd.read_csv(out / "tables" / "north" / "area_partnership_budget.csv")
     assert set(budget["budget_gbp"].dropna()) == {40000.0}
@@ -169,3 +173,27 @@ def test_boundary_options_in_borough_pack_only(built_reports: Path) -> None:
     ]
     assert "4. Boundary options" in (built_reports / "borough.html").read_text()
     assert "Boundary options" not in (built_reports / "north.html").read_text()
+
+
+@pytest.mark.parametrize("name", ["borough", "north"])
+def test_section_numbers_have_no_gaps(built_reports: Path, name: str) -> None:
+    """Optional subsections (e.g. the area partnership budget, only with such a register) must not
+    leave a gap in the numbering a reader sees: 3.1, 3.2, 3.3, 3.4 — never 3.3, 3.6."""
+    import re
+
+    page = (built_reports / f"{name}.html").read_text(encoding="utf-8")
+    numbers = re.findall(r"<h3[^>]*>\s*(\d+)\.(\d+) ", page)
+    assert numbers, "no numbered subsections found"
+    by_section: dict[str, list[int]] = {}
+    for section, sub in numbers:
+        by_section.setdefault(section, []).append(int(sub))
+    for section, subs in by_section.items():
+        assert subs == list(range(1, len(subs) + 1)), f"section {section}: {subs}"
+    assert {"1", "2", "3"} <= set(by_section)
+
+
+def test_subsections_count_what_is_shown() -> None:
+    from reviewpack.report import Subsections
+
+    sub = Subsections(3)
+    assert [sub(), sub(), sub()] == ["### 3.1 ", "### 3.2 ", "### 3.3 "]

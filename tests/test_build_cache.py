@@ -189,7 +189,6 @@ CHANGES = {
     "the package version": (lambda p, mp: mp.setattr(build_mod, "__version__", "99.0"), PACKS),
     "the package code": (lambda p, mp: mp.setattr(build_mod, "source_digest", lambda: "changed-code"), PACKS),
     "the installed packages": (lambda p, mp: mp.setattr(build_mod, "environment_fingerprint", lambda: "pandas-99"), PACKS),
-    "the build date": (lambda p, mp: mp.setenv("SOURCE_DATE_EPOCH", "86400"), PACKS),
 }
 
 
@@ -277,4 +276,36 @@ def test_a_data_change_without_its_checksum_fails_and_publishes_nothing(copy: Pa
     raw.write_text(raw.read_text() + "\nchanged\n")
     code, _, err = cli(copy, *pack_args())
     assert code == 2 and "SOURCES.md' has changed" in err
+    assert snapshot(out) == before and RecordingExecutor.ran == []
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        ("the build date", "2 January 1970"),
+        ("the git commit", "feedbeef1234-dirty"),
+    ],
+)
+def test_a_new_day_or_commit_republishes_without_running_a_notebook(
+    copy: Path, monkeypatch: pytest.MonkeyPatch, change: str, shown: str
+) -> None:
+    """The title block's date and the footer's commit are stamped in when the packs are published:
+    a new day (or editing a tracked parameter file, which makes the commit "-dirty") must not
+    re-execute every pack, but every page must then show the new value."""
+    if change == "the build date":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    else:
+        monkeypatch.setattr(build_mod, "git_commit", lambda root: "feedbeef1234-dirty")
+    out = copy / "reports" / "latest"
+    assert shown not in (out / "north.html").read_text(encoding="utf-8")
+    code, statuses, err = cli(copy, *pack_args())
+    assert code == 0, err
+    assert RecordingExecutor.ran == [] and statuses == {p: "cached" for p in PACKS}
+    for page in ["index.html", *(f"{p}.html" for p in PACKS)]:
+        text = (out / page).read_text(encoding="utf-8")
+        assert shown in text, page
+        assert "\ue000" not in text, f"{page} holds an unstamped token"
+    assert json.loads((out / "manifest.json").read_text())["build_date" if change == "the build date" else "git_commit"] == shown
+    before = snapshot(out)
+    code, statuses, _ = cli(copy, *pack_args())
     assert snapshot(out) == before and RecordingExecutor.ran == []

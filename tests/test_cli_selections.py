@@ -95,10 +95,15 @@ def test_national_build_publishes_a_pack_per_council(tmp_path: Path, capsys: pyt
         mine = [r for r in rows if r["LAD24CD"] == code]
         assert check["lsoa21_one_area_each"] == {"lsoas": len(mine), "areas": len({r["WD24CD"] for r in mine})}
     assert checks["E06000001"]["lsoa21_one_area_each"]["lsoas"] == 57
-    assert "Hartlepool" in _text(out / "e06000001.html")
-    assert "Birmingham" in _text(out / "e08000025.html")
+    hartlepool, birmingham = (out / "e06000001.html").read_text(encoding="utf-8"), (out / "e08000025.html").read_text(encoding="utf-8")
+    assert "<title>Hartlepool: borough overview — Hartlepool review pack</title>" in hartlepool
+    assert "<title>Birmingham: borough overview — Birmingham review pack</title>" in birmingham
+    assert '<p class="kicker">Birmingham scrutiny review pack</p>' in birmingham
     index = _text(out / "index.html")
-    assert "Hartlepool" in index and "Birmingham" in index
+    assert "One borough overview for each of 2 local authorities, each with its wards side by side." in index
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="e06000001.html">Hartlepool</a>' in page and '<a href="e08000025.html">Birmingham</a>' in page
+    assert "Borough overview" not in page
 
 
 

@@ -125,6 +125,7 @@ def test_failing_packs_are_named_nothing_is_published_and_nothing_left_behind(fa
     out = tmp_path / "latest"
     out.mkdir()
     (out / "index.html").write_text("last good")
+    (out / "manifest.json").write_text('{"reviewpack_version": "0.1.0"}')
     with private_tmp(tmp_path / "tmp") as tmp:
         out_, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out_), contextlib.redirect_stderr(err):
@@ -135,7 +136,7 @@ def test_failing_packs_are_named_nothing_is_published_and_nothing_left_behind(fa
     assert "2 of 2 pack(s) failed, so nothing was published" in message
     assert "Pack 'west': the notebook failed in cell" in message and "ValueError: boom in west" in message
     assert "Pack 'south': file 'made-up.csv', row 3" in message
-    assert [p.name for p in out.iterdir()] == ["index.html"] and (out / "index.html").read_text() == "last good"
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "manifest.json"] and (out / "index.html").read_text() == "last good"
 
 
 def test_a_user_error_raised_in_the_notebook_is_still_exit_2(failing: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

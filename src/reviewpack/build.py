@@ -182,6 +182,7 @@ def plan_build(
     selection = {"grouping": grouping} if grouping else {"national": list(national)} if national else None
     out = default_out_dir(root, grouping, national) if out_dir is None else Path(out_dir)
     out = out if out.is_absolute() else (Path.cwd() / out)
+    check_out_dir(root, out)
     request = request_digest(root, packs, extra_params, out, selection)  # before any file is parsed
     if selection is None:
         all_packs = pack_names(root)
@@ -328,10 +329,23 @@ def data_vintages(root: Path, params: PackParams) -> str:
 
 def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackParams]) -> dict[str, Any]:
     """Title-block, navigation and footer values shared by every page of a build."""
+    councils = list(dict.fromkeys(p.local_authority.name for p in all_params.values()))
+    label = params.geography.grouping_label.lower()
+    if len(councils) > 1:  # a --national build: one overview per council
+        la_name = "English local authorities"
+        intro = f"One borough overview for each of {len(councils)} local authorities, each with its {label}s side by side."
+    else:
+        la_name = params.local_authority.name
+        intro = f"One pack for the borough overview and one for each {label}."
     return {
-        "la_name": params.local_authority.name,
+        "la_name": la_name,
+        "intro": intro,
+        "illustrative": any(p.grants is not None and p.grants.illustrative for p in all_params.values()),
         "grouping_label": params.geography.grouping_label,
-        "packs": [{"name": n, "label": p.area or "Borough overview"} for n, p in all_params.items()],
+        "packs": [
+            {"name": n, "label": p.area or ("Borough overview" if len(councils) == 1 else p.local_authority.name)}
+            for n, p in all_params.items()
+        ],
         "vintages": data_vintages(root, params),
         "build_date": build_date(root),
         "version": __version__,
@@ -475,6 +489,32 @@ def _file_states(paths: list[Path] | list[str], hashes: _FileHashes) -> dict[str
 # cache
 
 
+#: Page furniture that changes without any input changing (the day, the git commit). Packs are
+#: executed and cached with these tokens in their place; the values are stamped in when the packs
+#: are published, so a new day or a new commit re-publishes from the cache without running a notebook.
+STAMPED = {"build_date": "\ue000build_date\ue000", "commit": "\ue000commit\ue000"}
+
+
+def pack_page(page: dict[str, Any]) -> dict[str, Any]:
+    """The page furniture a pack is executed and cached with: the stamped values as tokens."""
+    return {**page, **STAMPED}
+
+
+def stamp(output: Any, page: dict[str, Any]) -> Any:
+    """A pack's output with the stamped tokens replaced by this publication's values."""
+    from dataclasses import replace
+
+    html = output.html
+    for name, token in STAMPED.items():
+        html = html.replace(token, str(page[name]))
+    return replace(output, html=html)
+
+
+def _published_key(key: str, page: dict[str, Any]) -> str:
+    """What the output folder records for a pack: its cache key plus the stamped values it was published with."""
+    return hashlib.sha256("|".join([key, *(str(page[n]) for n in sorted(STAMPED))]).encode()).hexdigest()[:32]
+
+
 @dataclass
 class Fingerprint:
     """What every pack of a build depends on, besides its own parameters."""
@@ -496,7 +536,7 @@ def fingerprint(plan: BuildPlan, data_digest: str) -> Fingerprint:
         data=data_digest,
         source=source_digest(),
         environment=environment_fingerprint(),
-        page=hashlib.sha256(json.dumps(plan.page, sort_keys=True).encode()).hexdigest(),
+        page=hashlib.sha256(json.dumps(pack_page(plan.page), sort_keys=True).encode()).hexdigest(),
     )
 
 
@@ -611,6 +651,43 @@ def _record_published(plan: BuildPlan, keys: dict[str, str], published: dict[str
 
 # ---------------------------------------------------------------------------
 # the no-op fast path: decided from file digests alone, before any parameter is parsed
+
+
+def check_out_dir(root: Path, out: Path) -> None:
+    """Refuse an output folder a build must not replace (a build replaces the whole folder).
+
+    Allowed: a folder that does not exist, an empty one, or one a reviewpack build published
+    (it holds a reviewpack ``manifest.json``).  Refused: a file; the project itself, a folder
+    holding it, or anything inside its ``data``, ``params``, ``notebooks``, ``src``, ``tests``
+    or ``.git``; any other folder with files in it.
+
+    Raises
+    ------
+    ParameterError
+        Naming the folder and what to do.
+    """
+    out = Path(os.path.abspath(out))
+    project = Path(os.path.abspath(root))
+    hint = "Choose a new folder (e.g. --out reports/trial), or one an earlier reviewpack build wrote."
+    if out == project or out in project.parents:
+        raise ParameterError(f"--out '{out}' is the project folder or holds it; a build replaces its output folder whole. {hint}")
+    for part in ("data", "params", "notebooks", "src", "tests", ".git"):
+        guarded = project / part
+        if out == guarded or guarded in out.parents:
+            raise ParameterError(f"--out '{out}' is inside the project's '{part}' folder, which a build must not replace. {hint}")
+    if out.is_file() or (out.exists() and not out.is_dir()):
+        raise ParameterError(f"--out '{out}' is a file, not a folder. {hint}")
+    if out.is_dir() and any(out.iterdir()):
+        try:
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+            ours = isinstance(manifest, dict) and "reviewpack_version" in manifest
+        except (OSError, ValueError):
+            ours = False
+        if not ours:
+            raise ParameterError(
+                f"--out '{out}' already holds files that no reviewpack build published (no reviewpack manifest.json), "
+                f"and a build replaces the whole folder. {hint}"
+            )
 
 
 def default_out_dir(root: Path, grouping: str | None = None, national: list[str] | None = None) -> Path:
@@ -802,6 +879,7 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
     external = {n: _file_states(referenced_files(params_as_dict(p), data_dir), hashes) for n, p in plan.packs.items()}
     every_external = {path: state for states in external.values() for path, state in states.items()}
     keys = {name: cache_key(plan, name, fp, external[name]) for name in plan.packs}
+    publish_keys = {name: _published_key(k, plan.page) for name, k in keys.items()}
     inputs = _inputs_digest(
         plan.request, fp.notebook, fp.data, every_external, fp.source, fp.environment, plan.page["build_date"], plan.page["commit"]
     )
@@ -810,10 +888,10 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
     use_cached = plan.use_cache and not plan.force
     published = _published_keys(plan) if plan.use_cache else {}
     if use_cached:
-        manifest = _already_published(plan, keys, published)
+        manifest = _already_published(plan, publish_keys, published)
         if manifest is not None:
             # nothing changed: the output folder already holds exactly this build (only the record is updated)
-            _record_published(plan, keys, published, inputs, data_dir, sorted(every_external))
+            _record_published(plan, publish_keys, published, inputs, data_dir, sorted(every_external))
             results = [PackResult(n, "cached", 0.0) for n in plan.packs]
             if progress:
                 for r in results:
@@ -840,7 +918,7 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
     else:
         tasks = [
             PackTask(
-                pack=n, params=params_as_dict(plan.packs[n]), page=plan.page, notebook=plan.notebook_text,
+                pack=n, params=params_as_dict(plan.packs[n]), page=pack_page(plan.page), notebook=plan.notebook_text,
                 root=str(plan.root), source_digest=fp.source, checksums=checksums, prefork=plan.prefork,
                 quiet=not log.isEnabledFor(logging.DEBUG),
             )
@@ -885,9 +963,10 @@ def build(plan: BuildPlan, progress: Callable[[str, str, float], None] | None = 
         elif plan.use_cache:
             log.warning("the reviewpack code changed during the build; its packs were not cached")
 
+    outputs = {name: stamp(out, plan.page) for name, out in outputs.items()}
     manifest = _publish(plan, outputs, checksums, reconciliation, ordered, t_checks, time.perf_counter() - t0)
     if plan.use_cache:
-        _record_published(plan, keys, published, inputs, data_dir, sorted(every_external))
+        _record_published(plan, publish_keys, published, inputs, data_dir, sorted(every_external))
     return ordered, manifest
 
 
@@ -905,6 +984,9 @@ def _publish(
     out = plan.out_dir
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(stage, 0o777 & ~umask)  # mkdtemp makes it private; a published report is for others to read
     partial = set(plan.packs) != set(plan.all_packs)
     try:
         previous: dict[str, Any] = {}
@@ -926,7 +1008,7 @@ def _publish(
                 "html": f"{name}.html",
                 "params": params_as_dict(plan.packs[name]),
                 "tables": [f"tables/{name}/{t}.csv" for t in sorted(output.tables)],
-                "headlines": output.headlines,
+                "headlines": [[label, value] for label, value in output.headlines.items()],  # in the pack's order
                 "html_sha256": hashlib.sha256(output.html.encode("utf-8")).hexdigest(),
             }
         packs_meta = {k: packs_meta[k] for k in plan.all_packs if k in packs_meta}
@@ -935,7 +1017,7 @@ def _publish(
                 "name": n,
                 "label": next((p["label"] for p in plan.page["packs"] if p["name"] == n), n),
                 "covers": m["params"]["title"],
-                "figures": list(m.get("headlines", {}).items()),
+                "figures": [tuple(x) for x in m.get("headlines", [])],
             }
             for n, m in packs_meta.items()
         ]

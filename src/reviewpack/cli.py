@@ -163,7 +163,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         if hit is not None:
             packs, out_dir, _ = hit
             jobs = args.jobs or default_jobs()
-            print(f"reviewpack {__version__}: building {len(packs)} pack(s) with {jobs} job(s) into {out_dir}", file=sys.stderr)
+            print(f"reviewpack {__version__}: building {len(packs)} pack(s) with {min(jobs, len(packs))} job(s) into {out_dir}", file=sys.stderr)
             progress = _Progress(packs)
             for pack in packs:
                 progress(pack, "cached", 0.0)
@@ -178,7 +178,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
         executor=args.executor, scheduler=args.scheduler, grouping=args.grouping, national=args.national or None,
     )
-    print(f"reviewpack {__version__}: building {len(plan.packs)} pack(s) with {plan.jobs} job(s) into {plan.out_dir}", file=sys.stderr)
+    print(f"reviewpack {__version__}: building {len(plan.packs)} pack(s) with {min(plan.jobs, len(plan.packs))} job(s) into {plan.out_dir}", file=sys.stderr)
     progress = _Progress(list(plan.packs))
     try:
         results, _ = build(plan, progress)
@@ -213,6 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the output folder is unchanged", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `reviewpack list --national | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -275,7 +275,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
-        raise ParameterError(f"Parameter file '{path}' does not exist. Check the path, or copy params/north.yaml as a start.")
+        raise ParameterError(
+            f"Parameter file '{path}' does not exist. Check the path. A --params file holds only the settings you change "
+            "(e.g. 'deprivation: {most_deprived_n: 20}'); it is merged over every pack's parameters."
+        )
     text = path.read_text(encoding="utf-8-sig")
     try:
         data = yaml.safe_load(text)

@@ -650,6 +650,7 @@ def export_pack(task: PackTask, run: PackRun) -> PackRun:
     la = p["local_authority"]["name"]
     pack_page = {
         **task.page,
+        "la_name": la,  # a --national build's packs are each about a different council
         "pack": task.pack,
         "title": p["title"],
         "covers": f"{p['area']} {label} of {la}" if p.get("area") else f"All of {la}, every {label} side by side",

@@ -168,7 +168,8 @@ def write_index(out_dir: Path, page: dict[str, Any], cards: list[dict[str, Any]]
 <dl class="meta"><div><dt>Data</dt><dd>{esc(page['vintages'])}</dd></div><div><dt>Built</dt><dd>{esc(page['build_date'])}</dd></div></dl>
 </header>
 <main id="main">
-<p>One pack for the borough overview and one for each {esc(page['grouping_label'].lower())}. Each opens on its own, offline; every table in a pack can be downloaded as CSV.</p>
+{'<div class="banner" role="note"><p><strong>ILLUSTRATIVE — not real grants.</strong> These packs are built from a made-up grant register to show how the analysis works; do not quote their grant figures.</p></div>' if page.get('illustrative') else ''}
+<p>{esc(page.get('intro') or 'One pack for the borough overview and one for each ' + page['grouping_label'].lower() + '.')} Each opens on its own, offline; every table in a pack can be downloaded as CSV.</p>
 <ul class="cards">{''.join(items)}</ul>
 </main>
 <footer class="site-footer">

@@ -199,6 +199,26 @@ def md_escape(text: object) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|>~])", r"\\\1", s)
 
 
+class Subsections:
+    """Numbers a section's subsections in the order they are shown, so optional ones leave no gap.
+
+    >>> sub = Subsections(3)
+    >>> sub() + "Share of funding"
+    '### 3.1 Share of funding'
+    >>> sub() + "By year"
+    '### 3.2 By year'
+    """
+
+    def __init__(self, section: int) -> None:
+        self.section = section
+        self.count = 0
+
+    def __call__(self) -> str:
+        """The Markdown heading prefix of the next subsection (``"### 3.2 "``)."""
+        self.count += 1
+        return f"### {self.section}.{self.count} "
+
+
 def show_markdown(text: str) -> None:
     """Display narrative Markdown (numbers computed by the caller; escape data strings with :func:`md_escape`)."""
     _display({"text/markdown": text}, {})
