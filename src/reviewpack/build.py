@@ -456,24 +456,18 @@ def referenced_files(params: dict[str, Any], data_dir: Path) -> list[Path]:
     resolves it (relative to ``data_dir``, or absolute); those inside ``data_dir`` are
     already in the data digest.
     """
+    from .config import param_strings
+
     found: set[Path] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-        elif isinstance(value, str) and value and len(value) < 4096 and "\n" not in value and "\0" not in value:
-            try:
-                path = (data_dir / value).resolve()
-            except (OSError, RuntimeError, ValueError):
-                return
-            if path != data_dir and data_dir not in path.parents:
-                found.add(path)
-
-    walk(params)
+    for value in param_strings(params):
+        if not value or len(value) >= 4096 or "\n" in value or "\0" in value:
+            continue
+        try:
+            path = (data_dir / value).resolve()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if path != data_dir and data_dir not in path.parents:
+            found.add(path)
     return sorted(found)
 
 

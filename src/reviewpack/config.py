@@ -21,7 +21,7 @@ import typing
 import warnings
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -625,6 +625,18 @@ def reference_date() -> date:
         except ValueError:
             raise ParameterError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {epoch!r}.") from None
     return date.today()
+
+
+def param_strings(value: Any) -> Iterator[str]:
+    """Every string value in a parameters dict, at any depth (dict values and list items)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from param_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from param_strings(v)
+    elif isinstance(value, str):
+        yield value
 
 
 def data_path(root: Path, params: PackParams, relative: str) -> Path:

@@ -36,20 +36,9 @@ def load_register(data_dir: Path) -> dict[str, Any]:
 
 def files_used(params_dict: dict[str, Any]) -> list[str]:
     """Names of the raw files a pack's parameters point at (``raw/...`` values, any depth)."""
-    found: list[str] = []
+    from .config import param_strings
 
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, str) and v.startswith("raw/"):
-            found.append(v[len("raw/"):])
-
-    walk(params_dict)
-    return sorted(set(found))
+    return sorted({v[len("raw/"):] for v in param_strings(params_dict) if v.startswith("raw/")})
 
 
 def sources_table(data_dir: Path, params_dict: dict[str, Any]) -> "pd.DataFrame":
