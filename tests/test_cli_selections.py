@@ -116,3 +116,20 @@ def test_the_data_line_follows_the_parameters(root: Path) -> None:
     assert (years[0], years[-1]) == (2012, 2020)
     assert data_vintages(root, load_pack_params(root, "north")) == "IoD 2015, 2019, 2025; population mid-2012 to mid-2020; Census 2021"
     assert data_vintages(root, national_pack_params(root, ["E06000001"])["e06000001"]) == "IoD 2025; Census 2021"
+
+
+def test_names_and_codes_in_either_case(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`--pack North` and `--national e06000001` mean the same as their canonical spelling."""
+    import reviewpack.build
+
+    seen = {}
+
+    def fake_plan(**kw):
+        seen.update(kw)
+        raise reviewpack.build.ParameterError("stop here")
+
+    monkeypatch.setattr(reviewpack.build, "plan_build", fake_plan)
+    main(["--project", str(ROOT), "build", "--pack", "North", "--out", str(tmp_path / "a")])
+    assert seen["packs"] == ["north"]
+    main(["--project", str(ROOT), "build", "--national", "e06000001", "--national", "ALL", "--out", str(tmp_path / "b")])
+    assert seen["national"] == ["E06000001", "all"]

@@ -156,6 +156,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .build import default_jobs, up_to_date
 
     start = time.perf_counter()
+    # pack names are lower case and ONS codes upper case: accept either spelling
+    args.pack = [p.strip().lower() for p in args.pack]
+    args.national = ["all" if c.strip().lower() == "all" else c.strip().upper() for c in args.national]
     valid_request = (args.jobs is None or args.jobs >= 1) and (args.scheduler is None or args.executor == "dask")
     if valid_request and not args.force and not args.no_cache:
         # nothing changed since the last build into this folder: decided without parsing anything
