@@ -109,3 +109,15 @@ def test_missing_mapping_file(root: Path, tmp_path: Path) -> None:
     f.write_text("geography:\n  ward_area_mapping: raw/nope.csv\n")
     with pytest.raises(DataFileError, match=r"parameter 'geography.ward_area_mapping' names file 'raw/nope.csv', which does not exist under 'data'"):
         load_pack_params(root, "north", [f])
+
+
+def test_an_invalid_value_names_the_file_that_set_it(root: Path, tmp_path: Path) -> None:
+    """Parameters are merged from several files; the message says which one holds the mistake."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("titel: x\ndeprivation:\n  most_deprived_n: many\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        load_pack_params(root, "north", [mine])
+    msg = str(info.value)
+    assert f"unknown parameter 'titel' (set in '{mine}')" in msg
+    assert "parameter 'deprivation.most_deprived_n': Input should be a valid integer" in msg
+    assert f"(got 'many', set in '{mine}')" in msg

@@ -313,17 +313,37 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 # validation
 
 
-def _format_validation_error(exc: ValidationError, sources: str) -> str:
+def _origin(loc: tuple[Any, ...], layers: list[tuple[str, Any]]) -> str | None:
+    """The last of the merged files (``(label, data)``, in merge order) that sets the value at ``loc``."""
+    found = None
+    for label, data in layers:
+        node = data
+        for part in loc:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                break
+        else:
+            found = label
+    return found
+
+
+def _format_validation_error(exc: ValidationError, sources: str, layers: list[tuple[str, Any]] | None = None) -> str:
     lines = []
+    several = layers is not None and len(layers) > 1
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
+        where = _origin(tuple(err["loc"]), layers) if several else None
+        at = f" (set in {where})" if where else ""
         kind = err["type"]
         if kind == "extra_forbidden":
-            lines.append(f"unknown parameter '{loc}'")
+            lines.append(f"unknown parameter '{loc}'{at}")
         elif kind == "missing":
             lines.append(f"missing parameter '{loc}'")
         else:
-            lines.append(f"parameter '{loc}': {err['msg']} (got {err.get('input')!r})")
+            lines.append(f"parameter '{loc}': {err['msg']} (got {err.get('input')!r}{', set in ' + where if where else ''})")
     return f"Invalid parameters in {sources}: " + "; ".join(lines) + "."
 
 
@@ -384,6 +404,7 @@ def load_pack_params(
     pdir = root / PARAMS_DIRNAME
     merged = read_yaml(pdir / DEFAULTS_FILE)
     sources = [f"'{PARAMS_DIRNAME}/{DEFAULTS_FILE}'"]
+    layers: list[tuple[str, Any]] = [(sources[0], merged)]
     for extra_path in extra or []:
         extra_data = read_yaml(Path(extra_path))
         if "packs" in extra_data:
@@ -392,18 +413,22 @@ def load_pack_params(
     if pack not in valid:
         raise ParameterError(f"Unknown pack '{pack}'. Valid packs: {', '.join(valid)}.")
     pack_file = pdir / f"{pack}.yaml"
-    merged = deep_merge(merged, read_yaml(pack_file))
+    pack_data = read_yaml(pack_file)
+    merged = deep_merge(merged, pack_data)
     sources.append(f"'{PARAMS_DIRNAME}/{pack}.yaml'")
+    layers.append((sources[-1], pack_data))
     for extra_path in extra or []:
-        merged = deep_merge(merged, read_yaml(Path(extra_path)))
+        extra_data = read_yaml(Path(extra_path))
+        merged = deep_merge(merged, extra_data)
         sources.append(f"'{extra_path}'")
+        layers.append((sources[-1], extra_data))
     if overrides:
         merged = deep_merge(merged, overrides)
     merged.setdefault("pack", pack)
     try:
         params = PackParams.model_validate(merged)
     except ValidationError as exc:
-        raise ParameterError(_format_validation_error(exc, " + ".join(sources)) + _valid_keys_hint(exc)) from None
+        raise ParameterError(_format_validation_error(exc, " + ".join(sources), layers) + _valid_keys_hint(exc)) from None
     _check_files(root, params, sources)
     _check_area(root, params, sources)
     return params
