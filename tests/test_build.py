@@ -197,3 +197,19 @@ def test_subsections_count_what_is_shown() -> None:
 
     sub = Subsections(3)
     assert [sub(), sub(), sub()] == ["### 3.1 ", "### 3.2 ", "### 3.3 "]
+
+
+def test_csv_headers_carry_units(built_reports: Path) -> None:
+    """Tables are tidy with units in the headers: percentages end in _pct, ratios say their base."""
+    def header(name: str) -> list[str]:
+        return (built_reports / "tables" / "borough" / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+
+    assert header("national_position") == [
+        "imd_vintage", "locality", "lsoas", "residents", "lsoas_decile_1", "lsoas_decile_1_2",
+        "share_lsoas_decile_1_pct", "share_lsoas_decile_1_2_pct", "residents_decile_1", "residents_decile_1_2",
+        "share_residents_decile_1_pct", "share_residents_decile_1_2_pct",
+    ]
+    assert header("dependency_ratios") == ["year", "area", "child_dependency_per_100", "old_age_dependency_per_100", "estimated"]
+    national = pd.read_csv(built_reports / "tables" / "borough" / "national_position.csv")
+    recomputed = 100 * national["residents_decile_1"] / national["residents"]
+    assert (recomputed - national["share_residents_decile_1_pct"]).abs().max() < 1e-9

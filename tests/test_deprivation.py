@@ -344,15 +344,15 @@ def test_decile_1_counts_by_locality_2025(imd25, census, areas21):
     assert np.allclose(pos.groupby("locality")["share_of_lsoas_pct"].sum(), 100)
     summary = dep.national_position_summary(pos).set_index("locality")
     got = {
-        k: (int(r["lsoas_most_deprived_10pct"]), int(r["lsoas"])) for k, r in summary.iterrows()
+        k: (int(r["lsoas_decile_1"]), int(r["lsoas"])) for k, r in summary.iterrows()
     }
     # SOURCES.md section 9
     assert got == {
         "North": (20, 34), "South": (16, 36), "West": (5, 42), "East": (1, 57),
         "Walsall": (42, 169),
     }
-    assert summary.loc["Walsall", "share_lsoas_most_deprived_10pct"] == pytest.approx(24.852, 1e-4)
-    assert (summary["lsoas_most_deprived_20pct"] >= summary["lsoas_most_deprived_10pct"]).all()
+    assert summary.loc["Walsall", "share_lsoas_decile_1_pct"] == pytest.approx(24.852, 1e-4)
+    assert (summary["lsoas_decile_1_2"] >= summary["lsoas_decile_1"]).all()
 
 
 # --------------------------------------------------------------------------- #
@@ -453,7 +453,7 @@ def test_summary_measure_formulas_on_a_toy_case():
     assert out["extent"] == pytest.approx((5 + 10 + 45 * (0.95 - 4 * 0.9 / 19)) / 100)
     # 10% of 100 residents = all 5 of "a" and 5 of the 10 in "b"
     assert out["local_concentration"] == pytest.approx((1000 * 5 + 999 * 5) / 10)
-    assert out["proportion_lsoas_most_deprived_10pct"] == pytest.approx(0.5)
+    assert out["proportion_lsoas_decile_1"] == pytest.approx(0.5)
 
 
 def test_walsall_2025_summary_measures_against_file_10(imd25, census, file10):
@@ -461,7 +461,7 @@ def test_walsall_2025_summary_measures_against_file_10(imd25, census, file10):
     off = file10.loc[WALSALL]
     assert off["imd_average_score"] == 31.732 and off["imd25_extent"] == 0.4822
     # no population weights needed: must match exactly
-    assert round(ours["proportion_lsoas_most_deprived_10pct"], 4) == off[
+    assert round(ours["proportion_lsoas_decile_1"], 4) == off[
         "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally"
     ]
     # Census 2021 weights instead of MHCLG's mid-2022 ones (measured differences in
@@ -488,10 +488,10 @@ def test_all_england_summary_measures_against_file_10(imd25_england, census_engl
     assert len(ours) == 296 and set(ours.index) == set(file10.index)
     j = ours.join(file10)
     prop = "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally"
-    mismatched = j.loc[j["proportion_lsoas_most_deprived_10pct"].round(4) != j[prop]]
+    mismatched = j.loc[j["proportion_lsoas_decile_1"].round(4) != j[prop]]
     assert list(mismatched.index) == ["E06000062"]  # West Northamptonshire
     # 5 of 237 LSOAs = 0.0211; File 10 says 0.021 (a one-LSOA difference in the lookup)
-    assert (mismatched["proportion_lsoas_most_deprived_10pct"] - mismatched[prop]).abs().max() < 1e-4
+    assert (mismatched["proportion_lsoas_decile_1"] - mismatched[prop]).abs().max() < 1e-4
     for a, b, tol in (
         ("average_score", "imd_average_score", 0.4),
         ("average_rank", "imd_average_rank", 400),

@@ -93,7 +93,7 @@ def test_dependency_ratios(borough: PackData) -> None:
     census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
     north = census[census["locality"] == "North"]
     expected = 100 * north["age_0_15"].sum() / north["age_16_64"].sum()
-    got = dep[(dep["year"] == 2021) & (dep["area"] == "North")]["child_dependency"].item()
+    got = dep[(dep["year"] == 2021) & (dep["area"] == "North")]["child_dependency_per_100"].item()
     assert got == pytest.approx(expected)
 
 

@@ -994,35 +994,31 @@ def national_position_summary(position: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per area: ``imd_vintage, <area_col>, lsoas, residents,
-        lsoas_most_deprived_10pct, lsoas_most_deprived_20pct,
-        share_lsoas_most_deprived_10pct, share_lsoas_most_deprived_20pct,
-        residents_most_deprived_10pct, residents_most_deprived_20pct,
-        share_residents_most_deprived_10pct, share_residents_most_deprived_20pct``
+        lsoas_decile_1, lsoas_decile_1_2,
+        share_lsoas_decile_1_pct, share_lsoas_decile_1_2_pct,
+        residents_decile_1, residents_decile_1_2,
+        share_residents_decile_1_pct, share_residents_decile_1_2_pct``
         (shares in percent).  "Most deprived 10%" = national decile 1; "20%" =
         deciles 1–2.
     """
     area_col = position.columns[1]
     g = position.groupby(area_col, sort=False)
     out = pd.DataFrame({"lsoas": g["lsoas"].sum(), "residents": g["residents"].sum()})
-    for cut, label in ((1, "10pct"), (2, "20pct")):
+    for cut, label in ((1, "decile_1"), (2, "decile_1_2")):
         sub = position.loc[position["national_decile"] <= cut].groupby(area_col, sort=False)
-        out[f"lsoas_most_deprived_{label}"] = sub["lsoas"].sum()
-        out[f"residents_most_deprived_{label}"] = sub["residents"].sum()
-    for label in ("10pct", "20pct"):
-        out[f"share_lsoas_most_deprived_{label}"] = _pct(
-            out[f"lsoas_most_deprived_{label}"], out["lsoas"]
-        )
-        out[f"share_residents_most_deprived_{label}"] = _pct(
-            out[f"residents_most_deprived_{label}"], out["residents"]
-        )
+        out[f"lsoas_{label}"] = sub["lsoas"].sum()
+        out[f"residents_{label}"] = sub["residents"].sum()
+    for label in ("decile_1", "decile_1_2"):
+        out[f"share_lsoas_{label}_pct"] = _pct(out[f"lsoas_{label}"], out["lsoas"])
+        out[f"share_residents_{label}_pct"] = _pct(out[f"residents_{label}"], out["residents"])
     out = out.reset_index()
     out.insert(0, "imd_vintage", position["imd_vintage"].iloc[0])
     cols = [
         "imd_vintage", area_col, "lsoas", "residents",
-        "lsoas_most_deprived_10pct", "lsoas_most_deprived_20pct",
-        "share_lsoas_most_deprived_10pct", "share_lsoas_most_deprived_20pct",
-        "residents_most_deprived_10pct", "residents_most_deprived_20pct",
-        "share_residents_most_deprived_10pct", "share_residents_most_deprived_20pct",
+        "lsoas_decile_1", "lsoas_decile_1_2",
+        "share_lsoas_decile_1_pct", "share_lsoas_decile_1_2_pct",
+        "residents_decile_1", "residents_decile_1_2",
+        "share_residents_decile_1_pct", "share_residents_decile_1_2_pct",
     ]
     return out[cols]
 
@@ -1574,7 +1570,7 @@ def la_summary_measures(
     pandas.DataFrame
         Indexed by group (index name ``"group"`` or the column name), columns
         ``lsoas, residents, average_score, average_rank, extent,
-        local_concentration, proportion_lsoas_most_deprived_10pct`` (proportions
+        local_concentration, proportion_lsoas_decile_1`` (proportions
         as fractions 0–1, like File 10).  Use :func:`rank_summary_measures` to rank
         many groups.
     """
@@ -1622,7 +1618,7 @@ def la_summary_measures(
             "average_rank": float(np.sum((n_nat + 1 - rank) * w) / tw),
             "extent": float(np.sum(_extent_weight(rank, n_nat) * w) / tw),
             "local_concentration": _local_concentration(rank, w, n_nat),
-            "proportion_lsoas_most_deprived_10pct": float(
+            "proportion_lsoas_decile_1": float(
                 np.mean(national_decile(rank, n_nat) == 1)
             ),
         }
@@ -1656,7 +1652,7 @@ def rank_summary_measures(summary: pd.DataFrame) -> pd.DataFrame:
         "average_rank",
         "extent",
         "local_concentration",
-        "proportion_lsoas_most_deprived_10pct",
+        "proportion_lsoas_decile_1",
     ):
         out[f"rank_of_{col}"] = out[col].rank(ascending=False, method="min").astype("Int64")
     return out

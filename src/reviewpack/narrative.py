@@ -162,7 +162,7 @@ def deprivation_messages(dist: pd.DataFrame, position_summary: pd.DataFrame, are
     pop_share = 100 * totals / totals.sum()
     pos = position_summary.set_index(position_summary.columns[1])
     total_row = [i for i in pos.index if i not in set(totals.index)]
-    borough10 = pos.loc[total_row[0], "share_residents_most_deprived_10pct"] if total_row else None
+    borough10 = pos.loc[total_row[0], "share_residents_decile_1_pct"] if total_row else None
     msgs = []
     if area is None and len(totals) == 1:  # one area: no split of the most deprived fifth to describe
         if borough10 is not None:
@@ -186,7 +186,7 @@ def deprivation_messages(dist: pd.DataFrame, position_summary: pd.DataFrame, are
         )
         if borough10 is not None:
             msgs.append(
-                f"{pos.loc[area, 'share_residents_most_deprived_10pct']:.0f}% of {area}'s residents live in neighbourhoods among the "
+                f"{pos.loc[area, 'share_residents_decile_1_pct']:.0f}% of {area}'s residents live in neighbourhoods among the "
                 f"most deprived 10% in England ({la_name}: {borough10:.0f}%)."
             )
     return msgs

@@ -301,7 +301,7 @@ class PackData:
             "imd_average_rank": "average_rank",
             "imd25_extent": "extent",
             "imd25_local_concentration": "local_concentration",
-            "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally": "proportion_lsoas_most_deprived_10pct",
+            "imd_proportion_of_lso_as_in_most_deprived_10_percent_nationally": "proportion_lsoas_decile_1",
         }
         t = read_csv_checked(self.path(path), ["ltla24_code", *cols], label="IoD local authority summaries")
         row = t[t["ltla24_code"] == self.params.local_authority.code]

@@ -297,19 +297,19 @@ def dependency_ratios(with_estimates: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``year, area, child_dependency, old_age_dependency, estimated``.
+        ``year, area, child_dependency_per_100, old_age_dependency_per_100, estimated``.
     """
     wide = with_estimates.pivot_table(index=["year", "area", "estimated"], columns="age_band", values="population").reset_index()
     if not {"16-64", "65+", "0-15"} <= set(wide.columns):
-        return pd.DataFrame(columns=["year", "area", "child_dependency", "old_age_dependency", "estimated"])
+        return pd.DataFrame(columns=["year", "area", "child_dependency_per_100", "old_age_dependency_per_100", "estimated"])
     wide = wide.dropna(subset=["16-64", "65+"])
     wide = wide[wide["16-64"] > 0]
     out = pd.DataFrame(
         {
             "year": wide["year"].astype(int),
             "area": wide["area"],
-            "child_dependency": 100 * wide["0-15"] / wide["16-64"],
-            "old_age_dependency": 100 * wide["65+"] / wide["16-64"],
+            "child_dependency_per_100": 100 * wide["0-15"] / wide["16-64"],
+            "old_age_dependency_per_100": 100 * wide["65+"] / wide["16-64"],
             "estimated": wide["estimated"].astype(bool),
         }
     )
