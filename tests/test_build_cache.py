@@ -92,10 +92,10 @@ def test_noop_build_touches_nothing_and_imports_nothing_heavy(built: Path) -> No
         "with contextlib.redirect_stdout(io.StringIO()) as o:\n"
         f"    code = main(['--project', {str(built)!r}, 'build'] + {pack_args()!r})\n"
         "heavy = [m for m in ('pandas', 'papermill', 'nbconvert', 'matplotlib', 'pydantic', 'yaml') if m in sys.modules]\n"
-        "print(code, heavy, 'built' in o.getvalue())\n"
+        "print(code, heavy, 'built' in o.getvalue(), 'Up to date: nothing changed' in o.getvalue())\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "0 [] False", done.stdout + done.stderr
+    assert done.stdout.strip() == "0 [] False True", done.stdout + done.stderr
     assert snapshot(out) == before
 
 

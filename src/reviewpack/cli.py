@@ -143,12 +143,17 @@ class _Progress:
             self.bar.close()
 
 
-def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float) -> None:
+def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float, unchanged: bool = False) -> None:
     width = max([12, *(len(pack) for pack, _, _ in rows)])
     print(f"{'pack':<{width}} {'status':<8} {'seconds':>8}")
     for pack, status, seconds in rows:
         print(f"{pack:<{width}} {status:<8} {seconds:>8.1f}")
-    print(f"Published {out_dir / 'index.html'} in {time.perf_counter() - start:.1f}s")
+    took = time.perf_counter() - start
+    if unchanged:
+        print(f"Up to date: nothing changed since the last build into {out_dir}, so nothing was rewritten ({took:.2f}s). "
+              f"Open {out_dir / 'index.html'}")
+    else:
+        print(f"Published {out_dir / 'index.html'} in {took:.1f}s")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -171,7 +176,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             for pack in packs:
                 progress(pack, "cached", 0.0)
             progress.close()
-            _summary([(p, "cached", 0.0) for p in packs], out_dir, start)
+            _summary([(p, "cached", 0.0) for p in packs], out_dir, start, unchanged=True)
             return EXIT_OK
 
     from .build import build, plan_build
