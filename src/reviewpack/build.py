@@ -22,8 +22,10 @@ The cache (``.cache/reviewpack/``; deleting it only costs time)
     ``sources.yaml`` and ``checksums.sha256``, by content), any file the parameters
     name outside ``data/``, the package's own code and templates, the installed
     distributions and Python version, the package version, and the page furniture
-    (build date, git commit, pack list).  The notebook text hashed is the text
-    executed (it is passed to the run, not read again), and data, external files and
+    (pack list, titles, attribution; not the build date and git commit, which are
+    stamped into the cached HTML when it is published: see :data:`STAMPED`).  The
+    notebook text hashed is the text executed (it is passed to the run, not read
+    again), and data, external files and
     code are checked again after the runs: if one changed meanwhile, nothing is
     cached (data: nothing is published either).  A few versions per pack are kept,
     so switching back to earlier parameters is a cache hit.
@@ -68,7 +70,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import __version__
 from .errors import BuildError, ChecksumError, DataFileError, ParameterError, ReviewpackError, ReviewpackUserError
-from .executors import PackTask, environment_fingerprint, make_executor, source_digest
+from .executors import PackTask, check_request, environment_fingerprint, make_executor, source_digest
+from .sources import CHECKSUM_FILE, sha256_file
 
 if TYPE_CHECKING:
     from .config import PackParams
@@ -80,7 +83,6 @@ log = logging.getLogger("reviewpack")
 
 NOTEBOOK = Path("notebooks") / "pack.ipynb"
 CACHE_DIR = Path(".cache") / "reviewpack"
-CHECKSUM_FILE = "checksums.sha256"
 SOURCES_REGISTER = "sources.yaml"
 TIMINGS_FILE = "build-timings.json"
 #: how many cached versions of one pack are kept (e.g. default and trial parameters)
@@ -185,14 +187,7 @@ def plan_build(
     check_out_dir(root, out)
     request = request_digest(root, packs, extra_params, out, selection)  # before any file is parsed
     if selection is None:
-        all_packs = pack_names(root)
-        if extra_params:
-            from .config import read_yaml
-
-            for p in extra_params:
-                listed = read_yaml(Path(p)).get("packs")
-                if listed:
-                    all_packs = [str(x) for x in listed]
+        all_packs = pack_names(root, extra_params)
     else:
         from .config import grouping_pack_params, national_pack_params
 
@@ -202,17 +197,7 @@ def plan_build(
     unknown = [p for p in wanted if p not in all_packs]
     if unknown and selection is not None:
         raise ParameterError(f"Unknown pack(s) {', '.join(unknown)} for this build. Valid packs: {', '.join(all_packs)}.")
-    if jobs is not None and jobs < 1:
-        raise ParameterError(f"--jobs must be at least 1, got {jobs}.")
-    if executor not in ("local", "dask"):
-        raise ParameterError(f"Unknown executor '{executor}'. Valid executors: local, dask.")
-    if scheduler and executor != "dask":
-        raise ParameterError("--scheduler needs --executor dask.")
-    if executor == "dask":
-        import importlib.util
-
-        if importlib.util.find_spec("distributed") is None:
-            raise ParameterError("--executor dask needs Dask, which is not installed. Install it with: pip install -e .[dask]")
+    check_request(executor, scheduler, jobs)
     # each pack's parameters are loaded and validated once
     if selection is None:
         loaded = {name: load_pack_params(root, name, extra_params) for name in dict.fromkeys([*wanted, *all_packs])}
@@ -382,8 +367,7 @@ class _FileHashes:
         if self.enabled and hit and hit[:4] == sig:
             self.fresh[key] = hit
             return str(hit[4])
-        with open(path, "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        digest = sha256_file(path)
         if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > self.SAFE_AGE_NS:
             self.fresh[key] = [*sig, digest]
         return digest
@@ -395,20 +379,14 @@ class _FileHashes:
 
 
 def _read_checksum_file(data_dir: Path) -> dict[str, str] | None:
-    """``{name: sha256}`` from ``checksums.sha256``, or ``None`` if it is missing or malformed."""
+    """``{name: sha256}`` from ``checksums.sha256``, or ``None`` if it is missing or malformed
+    (:func:`verify_data` then lets :func:`reviewpack.sources.verify_checksums` say what is wrong)."""
+    from .sources import read_checksums
+
     try:
-        text = (data_dir / CHECKSUM_FILE).read_text(encoding="utf-8")
-    except OSError:
+        return read_checksums(data_dir)
+    except (ChecksumError, OSError, UnicodeDecodeError):
         return None
-    out: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        parts = line.split(None, 1)
-        if len(parts) != 2 or len(parts[0]) != 64:
-            return None
-        out[parts[1].strip().lstrip("*")] = parts[0].lower()
-    return out
 
 
 def verify_data(data_dir: Path, hashes: _FileHashes) -> tuple[dict[str, str], str]:
@@ -589,8 +567,7 @@ def _published_files(out: Path) -> dict[str, str]:
         if path.is_file():
             rel = path.relative_to(out).as_posix()
             if rel != TIMINGS_FILE:
-                with open(path, "rb") as fh:
-                    found[rel] = hashlib.file_digest(fh, "sha256").hexdigest()
+                found[rel] = sha256_file(path)
     return found
 
 
@@ -704,10 +681,10 @@ def request_digest(
     for path in sorted(pdir.rglob("*")):
         rel = path.relative_to(pdir)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            h.update(f"{rel.as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+            h.update(f"{rel.as_posix()}\0{sha256_file(path)}\n".encode())
     for extra in extra_params or []:
         path = Path(extra).resolve()
-        sha = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        sha = sha256_file(path) if path.is_file() else "missing"
         h.update(f"--params {path}\0{sha}\n".encode())
     return h.hexdigest()
 
@@ -799,12 +776,13 @@ def _reconcile(plan: BuildPlan) -> dict[str, Any]:
     distinct: dict[str, PackParams] = {}
     for params in plan.packs.values():
         distinct.setdefault(json.dumps(_shared_params(params), sort_keys=True), params)
-    if len(distinct) == 1:
-        return PackData(root=plan.root, params=next(iter(distinct.values()))).reconciliation()
-    codes = [p.local_authority.code for p in distinct.values()]
+    checks = [(p, PackData(root=plan.root, params=p).reconciliation()) for p in distinct.values()]
+    if len(checks) == 1:
+        return checks[0][1]
+    codes = [p.local_authority.code for p, _ in checks]
     if len(set(codes)) == len(codes):
-        return {"by_local_authority": {p.local_authority.code: PackData(root=plan.root, params=p).reconciliation() for p in distinct.values()}}
-    return {"by_pack": {p.pack: PackData(root=plan.root, params=p).reconciliation() for p in distinct.values()}}
+        return {"by_local_authority": {p.local_authority.code: c for p, c in checks}}
+    return {"by_pack": {p.pack: c for p, c in checks}}
 
 
 def _reconcile_cached(plan: BuildPlan, fp: Fingerprint, external: dict[str, str]) -> dict[str, Any]:

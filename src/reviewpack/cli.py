@@ -98,13 +98,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         names = list(generated)
     else:
         generated = {}
-        names = pack_names(root)
-        for p in args.params:
-            from .config import read_yaml
-
-            listed = read_yaml(p).get("packs")
-            if listed:
-                names = [str(x) for x in listed]
+        names = pack_names(root, args.params)
     width = max(len(n) for n in names)
     for name in names:
         params = generated.get(name) or load_pack_params(root, name, args.params)
@@ -143,6 +137,10 @@ class _Progress:
             self.bar.close()
 
 
+def _header(packs: int, jobs: int, out_dir: Path) -> None:
+    print(f"reviewpack {__version__}: building {packs} pack(s) with {min(jobs, packs)} job(s) into {out_dir}", file=sys.stderr)
+
+
 def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float, unchanged: bool = False) -> None:
     width = max([12, *(len(pack) for pack, _, _ in rows)])
     print(f"{'pack':<{width}} {'status':<8} {'seconds':>8}")
@@ -159,19 +157,23 @@ def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float, un
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the packs; print a summary table."""
     from .build import default_jobs, up_to_date
+    from .executors import check_request
 
     start = time.perf_counter()
     # pack names are lower case and ONS codes upper case: accept either spelling
     args.pack = [p.strip().lower() for p in args.pack]
     args.national = ["all" if c.strip().lower() == "all" else c.strip().upper() for c in args.national]
-    valid_request = (args.jobs is None or args.jobs >= 1) and (args.scheduler is None or args.executor == "dask")
+    try:
+        check_request(args.executor, args.scheduler, args.jobs)
+        valid_request = True
+    except ReviewpackUserError:
+        valid_request = False  # plan_build says why
     if valid_request and not args.force and not args.no_cache:
         # nothing changed since the last build into this folder: decided without parsing anything
         hit = up_to_date(args.project, args.pack or None, args.params, args.out, args.grouping, args.national or None)
         if hit is not None:
             packs, out_dir, _ = hit
-            jobs = args.jobs or default_jobs()
-            print(f"reviewpack {__version__}: building {len(packs)} pack(s) with {min(jobs, len(packs))} job(s) into {out_dir}", file=sys.stderr)
+            _header(len(packs), args.jobs or default_jobs(), out_dir)
             progress = _Progress(packs)
             for pack in packs:
                 progress(pack, "cached", 0.0)
@@ -186,13 +188,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
         executor=args.executor, scheduler=args.scheduler, grouping=args.grouping, national=args.national or None,
     )
-    print(f"reviewpack {__version__}: building {len(plan.packs)} pack(s) with {min(plan.jobs, len(plan.packs))} job(s) into {plan.out_dir}", file=sys.stderr)
+    _header(len(plan.packs), plan.jobs, plan.out_dir)
     progress = _Progress(list(plan.packs))
     try:
         results, _ = build(plan, progress)
     finally:
         progress.close()
-    _summary([(r.pack, r.status, r.seconds) for r in results], plan.out_dir, progress.start)
+    _summary([(r.pack, r.status, r.seconds) for r in results], plan.out_dir, start)
     return EXIT_OK
 
 

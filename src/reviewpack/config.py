@@ -366,12 +366,17 @@ def _valid_keys_hint(exc: ValidationError) -> str:
     return f" Valid keys here: {hints[0]}." if hints else ""
 
 
-def pack_names(root: Path) -> list[str]:
-    """Names of the packs listed in ``params/defaults.yaml`` (key ``packs``)."""
+def pack_names(root: Path, extra: list[Path] | None = None) -> list[str]:
+    """Names of the packs listed in ``params/defaults.yaml`` (key ``packs``), or in the last
+    ``--params`` file that sets ``packs`` (as :func:`load_pack_params` merges them)."""
     defaults = read_yaml(root / PARAMS_DIRNAME / DEFAULTS_FILE)
     packs = defaults.get("packs")
     if not isinstance(packs, list) or not packs:
         raise ParameterError(f"'{PARAMS_DIRNAME}/{DEFAULTS_FILE}' must list the packs, e.g. 'packs: [borough, north]'.")
+    for path in extra or []:
+        listed = read_yaml(Path(path)).get("packs")
+        if listed:
+            packs = listed
     return [str(p) for p in packs]
 
 

@@ -1758,8 +1758,7 @@ def chi_square_sentence(table: pd.DataFrame, area_label: str = "area") -> str:
         Markdown, starting with the question in bold.
     """
     head = "**Is the difference between areas more than chance?** "
-    obs = table.apply(pd.to_numeric)
-    obs = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    obs, _ = _contingency(table)
     if obs.shape[0] < 2 or obs.shape[1] < 2:
         return head + (
             f"Not tested: a test needs at least two {area_label.lower()}s and two deprivation quintiles with "
@@ -1771,6 +1770,25 @@ def chi_square_sentence(table: pd.DataFrame, area_label: str = "area") -> str:
         if len(chi.small_expected) else ""
     )
     return head + chi.interpretation + caution
+
+
+def _contingency(table: pd.DataFrame, value_col: str = "lsoas", area_col: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Areas × quintiles counts for :func:`chi_square_by_area` (all-zero rows and columns dropped), and the unit counted."""
+    if "quintile" in table.columns:
+        if area_col is None:
+            others = [c for c in table.columns if c not in ("imd_vintage", "quintile")]
+            area_col = others[0]
+        if value_col not in table.columns:
+            raise ParameterError(f"the table has no count column '{value_col}'")
+        obs = table.pivot_table(
+            index=area_col, columns="quintile", values=value_col, aggfunc="sum", fill_value=0
+        )
+        unit = "residents" if value_col == "residents" else "LSOAs"
+    else:
+        obs = table.copy()
+        unit = "LSOAs"
+    obs = obs.apply(pd.to_numeric)
+    return obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0], unit
 
 
 def chi_square_by_area(
@@ -1815,21 +1833,7 @@ def chi_square_by_area(
         cells with expected counts below 5 and a one-sentence interpretation.
         Rows or columns that are all zero are dropped before testing.
     """
-    if "quintile" in table.columns:
-        if area_col is None:
-            others = [c for c in table.columns if c not in ("imd_vintage", "quintile")]
-            area_col = others[0]
-        if value_col not in table.columns:
-            raise ParameterError(f"the table has no count column '{value_col}'")
-        obs = table.pivot_table(
-            index=area_col, columns="quintile", values=value_col, aggfunc="sum", fill_value=0
-        )
-        unit = "residents" if value_col == "residents" else "LSOAs"
-    else:
-        obs = table.copy()
-        unit = "LSOAs"
-    obs = obs.apply(pd.to_numeric)
-    obs = obs.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    obs, unit = _contingency(table, value_col, area_col)
     if obs.shape[0] < 2 or obs.shape[1] < 2:
         raise ParameterError("the chi-square test needs at least two areas and two quintiles with counts")
     chi2, p, dof, expected = stats.chi2_contingency(obs.to_numpy(float), correction=False)

@@ -50,6 +50,7 @@ from typing import Any, Iterator
 
 from . import errors
 from .errors import BuildError, ChecksumError, ParameterError, ReviewpackError, ReviewpackUserError
+from .sources import sha256_file
 
 log = logging.getLogger("reviewpack")
 
@@ -68,7 +69,7 @@ def source_digest() -> str:
     for path in sorted(pkg.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}:
             h.update(path.relative_to(pkg).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(bytes.fromhex(sha256_file(path)))
     return h.hexdigest()
 
 
@@ -389,7 +390,6 @@ def kernel_manager_class(template: str | None = None, quiet: bool = True) -> typ
             self.transport = "ipc"
             self.ip = os.path.join(self.private_dir, "kernel")
             self.connection_file = os.path.join(self.private_dir, "kernel.json")
-            self.forked = False
 
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             if quiet:
@@ -409,7 +409,6 @@ def kernel_manager_class(template: str | None = None, quiet: bool = True) -> typ
                     prov.process = ForkedKernel(pid)
                     prov.pid = prov.pgid = pid
                     prov.cwd = kw.get("cwd") or os.getcwd()
-                    self.forked = True
                     self._reconcile_connection_info(prov.connection_info)
                     return
             await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -506,10 +505,10 @@ _IMPORTED_DIGEST: str | None = None
 _WORKER_TEMPLATE: tuple[tuple[str, ...], KernelTemplate] | None = None
 
 
-def _worker_template(modules: list[str], quiet: bool) -> str | None:
-    """This process's own kernel template (a Dask worker's), restarted if the code or notebook changed."""
+def _worker_template(modules: list[str], quiet: bool, digest: str) -> str | None:
+    """This process's own kernel template (a Dask worker's), restarted if the code (``digest``) or notebook changed."""
     global _WORKER_TEMPLATE
-    key = (source_digest(), *modules)
+    key = (digest, *modules)
     if _WORKER_TEMPLATE is not None and (_WORKER_TEMPLATE[0] != key or not _WORKER_TEMPLATE[1].alive()):
         _WORKER_TEMPLATE[1].close()
         _WORKER_TEMPLATE = None
@@ -545,8 +544,6 @@ def _verify_worker(task: PackTask, root: Path) -> None:
         )
     if _IMPORTED_DIGEST != here:
         raise BuildError(f"The reviewpack code on worker {host} changed after the worker started; restart the workers.")
-    from .sources import sha256_file
-
     data_dir = (root / task.params.get("data_dir", "data")).resolve()
     for name, expected in task.checksums.items():
         path = data_dir / "raw" / name
@@ -578,7 +575,9 @@ def execute_pack(task: PackTask) -> PackRun:
         _verify_worker(task, root)
     template = task.template
     if template is None and task.prefork:
-        template = _worker_template(notebook_imports(task.notebook), task.quiet)
+        # a verified worker has just checked its code is the client's: no need to hash it again
+        digest = task.source_digest if task.verify_worker else source_digest()
+        template = _worker_template(notebook_imports(task.notebook), task.quiet, digest)
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
@@ -704,9 +703,10 @@ class LocalExecutor:
     def prepare(self, tasks: list[PackTask]) -> None:
         """Start the kernel template and the worker processes now, while the caller does other work.
 
-        The workers are forked here, before the caller imports pandas for the
-        reconciliation, so they carry only papermill.  They execute notebooks;
-        this process exports them (nbconvert is warmed up here first).
+        The workers (from a fork server that has imported only papermill and this
+        module) start here, so their start-up overlaps the caller's reconciliation
+        and the template's imports.  They execute notebooks; this process exports
+        them (nbconvert is warmed up here first).
         """
         if not tasks:
             return
@@ -723,8 +723,10 @@ class LocalExecutor:
             # inherit this process's files, so they never hold the kernel template's lifeline open.
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["papermill", "reviewpack.executors"])
-            self.pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), mp_context=ctx)
-            self.pool.submit(_close_fds, [])  # starts the workers now, while the template imports
+            workers = min(self.jobs, len(tasks))
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            for _ in range(workers):  # a fork-server pool starts a worker per waiting task: start them all now
+                self.pool.submit(_ready)
             _warm_up_export(tasks[0].page)  # while the template imports: the first export is then ~1 s quicker
 
     def run(self, tasks: list[PackTask], on_start: Any = None) -> Iterator[tuple[PackTask, PackRun | BaseException]]:
@@ -748,7 +750,11 @@ class LocalExecutor:
 
         # the workers only execute notebooks; this process, otherwise idle, exports each one
         # while the workers go on to the next packs, so a worker never waits for an export
-        futures = {self.pool.submit(execute_pack, t): t for t in tasks}
+        futures = {}
+        for t in tasks:
+            futures[self.pool.submit(execute_pack, t)] = t
+            if on_start:
+                on_start(t.pack)
         for fut in as_completed(futures):
             task = futures[fut]
             try:
@@ -781,12 +787,8 @@ def _warm_up_export(page: dict[str, Any]) -> None:
         log.debug("export warm-up failed: %s", exc)
 
 
-def _close_fds(fds: list[int]) -> None:
-    for fd in fds:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+def _ready() -> None:
+    """A task that does nothing: submitted to start a pool's workers ahead of the packs."""
 
 
 class DaskExecutor:
@@ -803,9 +805,7 @@ class DaskExecutor:
         try:
             import distributed
         except ImportError:
-            raise ParameterError(
-                "--executor dask needs Dask, which is not installed. Install it with: pip install -e .[dask]"
-            ) from None
+            raise ParameterError(DASK_MISSING) from None
         if quiet:
             for name in ("distributed", "dask", "tornado", "bokeh"):
                 logging.getLogger(name).setLevel(logging.ERROR)
@@ -847,7 +847,11 @@ class DaskExecutor:
             t.template = None
             t.prefork = self.prefork
             t.verify_worker = True
-        futures = {self.client.submit(run_pack, t, pure=False, key=f"reviewpack-{t.pack}-{os.urandom(4).hex()}"): t for t in tasks}
+        futures = {}
+        for t in tasks:
+            futures[self.client.submit(run_pack, t, pure=False, key=f"reviewpack-{t.pack}-{os.urandom(4).hex()}")] = t
+            if on_start:
+                on_start(t.pack)
         for fut in as_completed(list(futures)):
             task = futures[fut]
             try:
@@ -856,12 +860,34 @@ class DaskExecutor:
                 yield task, exc
 
 
+def check_request(executor: str, scheduler: str | None = None, jobs: int | None = None) -> None:
+    """Refuse an executor request that cannot run, before anything starts (imports nothing).
+
+    Raises
+    ------
+    ParameterError
+        For ``--jobs`` below 1, an unknown executor, ``--scheduler`` without
+        ``--executor dask``, or ``dask`` when Dask is not installed.
+    """
+    if jobs is not None and jobs < 1:
+        raise ParameterError(f"--jobs must be at least 1, got {jobs}.")
+    if executor not in ("local", "dask"):
+        raise ParameterError(f"Unknown executor '{executor}'. Valid executors: local, dask.")
+    if scheduler and executor != "dask":
+        raise ParameterError("--scheduler needs --executor dask.")
+    if executor == "dask":
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ParameterError(DASK_MISSING)
+
+
+DASK_MISSING = "--executor dask needs Dask, which is not installed. Install it with: pip install -e .[dask]"
+
+
 def make_executor(name: str, jobs: int, scheduler: str | None = None, prefork: bool = True, quiet: bool = True) -> LocalExecutor | DaskExecutor:
-    """The executor called ``name`` (``local`` or ``dask``)."""
+    """The executor called ``name`` (``local`` or ``dask``); see :func:`check_request` for what is refused."""
+    check_request(name, scheduler, jobs)
     if name == "local":
-        if scheduler:
-            raise ParameterError("--scheduler needs --executor dask.")
         return LocalExecutor(jobs, prefork=prefork, quiet=quiet)
-    if name == "dask":
-        return DaskExecutor(jobs, scheduler=scheduler, prefork=prefork, quiet=quiet)
-    raise ParameterError(f"Unknown executor '{name}'. Valid executors: local, dask.")
+    return DaskExecutor(jobs, scheduler=scheduler, prefork=prefork, quiet=quiet)
