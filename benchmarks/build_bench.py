@@ -79,7 +79,9 @@ class TreeSampler(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        if psutil is None:
+        if psutil is None:  # the largest child waited for so far (Linux reports KiB): the docstring's fallback
+            self.stop.wait()
+            self.max_rss = self.peak_rss = self.peak_pss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
             return
         try:
             root = psutil.Process(self.pid)
@@ -171,7 +173,7 @@ def naive_loop(proj: Path, packs: list[str]) -> Measurement:
 
 def reviewpack(proj: Path, label: str, args: list[str], env: dict[str, str] | None = None) -> Measurement:
     cmd = [str(BIN / "reviewpack"), "--project", str(proj), "build", *args]
-    wall, s, done = run(cmd, proj, env or bench_env())
+    wall, s, _ = run(cmd, proj, env or bench_env())
     out = proj / "reports" / "latest"
     timings = json.loads((out / "build-timings.json").read_text())
     statuses = {n: p["status"] for n, p in timings["packs"].items()}
@@ -224,7 +226,8 @@ def floor_main(project: Path, packs: list[str]) -> None:
     import IPython.display
 
     IPython.display.display = display  # type: ignore[assignment]
-    nb = json.loads((project / "notebooks" / "pack.ipynb").read_text(encoding="utf-8"))
+    text = (project / "notebooks" / "pack.ipynb").read_text(encoding="utf-8")
+    nb = json.loads(text)
     cells = [("".join(c["source"]) if isinstance(c["source"], list) else c["source"], "parameters" in c.get("metadata", {}).get("tags", []))
              for c in nb["cells"] if c["cell_type"] == "code"]
     from reviewpack.config import load_pack_params, params_as_dict
@@ -234,7 +237,7 @@ def floor_main(project: Path, packs: list[str]) -> None:
     from reviewpack.executors import notebook_imports
     import importlib
 
-    for mod in notebook_imports(json.dumps(nb)):
+    for mod in notebook_imports(text):
         try:
             importlib.import_module(mod)
         except ImportError:
@@ -260,8 +263,8 @@ def phases(m: Measurement) -> str:
     packs = [p for p in m.extra.get("timings", {}).get("packs", {}).values() if p.get("status") == "built"]
     if not packs:
         return ""
-    keys = ["setup", "kernel_start_and_overhead", "cells", "slowest_cell", "export_html"]
-    mean = {k: statistics.mean(p["phases"].get(k, 0.0) for p in packs) for k in keys}
+    keys = [k for k in packs[0]["phases"] if isinstance(packs[0]["phases"][k], (int, float))]  # not the worker's name
+    mean = {k: statistics.mean(float(p["phases"].get(k, 0.0)) for p in packs) for k in keys}
     return "mean per built pack: " + ", ".join(f"{k} {v:.2f}s" for k, v in mean.items())
 
 
