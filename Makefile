@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-test
 PACK_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help pack test browser lab bench clean clean-venv
+.PHONY: help pack test check browser lab bench clean clean-venv
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,8 +29,13 @@ browser: $(STAMP) ## Install headless Chromium (Debian package) and axe-core for
 pack: $(STAMP) ## Set up .venv if needed and build every pack into reports/latest
 	$(BIN)/reviewpack build $(PACK_ARGS)
 
-test: $(STAMP) browser ## Set up .venv and the browser checks if needed, then run the whole test suite
+test: $(STAMP) browser check ## Set up .venv and the browser checks if needed, run the quality gates, then the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP) ## Quality gates: ruff, mypy (src), import-linter (layers point down only)
+	$(BIN)/ruff check src tests benchmarks notebooks data/examples
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 lab: $(STAMP) ## Install JupyterLab (optional extra) and open the notebooks
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,browser,lab]'

@@ -28,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -152,14 +153,23 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 def naive_loop(proj: Path, packs: list[str]) -> Measurement:
-    """(a) papermill CLI then nbconvert CLI, one pack after another, as a user would script it."""
+    """(a) papermill CLI then nbconvert CLI, one pack after another, as a user would script it.
+
+    Each pack's notebook is composed from the topic notebooks first (not timed), as a user of the
+    plain CLIs would keep one notebook per pack.
+    """
+    from reviewpack.config import load_pack_params, params_as_dict
+    from reviewpack.pipeline.compose import pack_notebook
+
     out = proj / "naive"
     out.mkdir()
+    for name in packs:
+        (out / f"{name}-in.ipynb").write_text(pack_notebook(proj, params_as_dict(load_pack_params(proj, name))), encoding="utf-8")
     env = bench_env(REVIEWPACK_ROOT=str(proj))
     total, peak_rss, peak_pss, max_rss, cpu = 0.0, 0, 0, 0, 0.0
     for name in packs:
         for cmd in (
-            [str(BIN / "papermill"), "notebooks/pack.ipynb", f"naive/{name}.ipynb", "-p", "pack", name, "--no-progress-bar"],
+            [str(BIN / "papermill"), f"naive/{name}-in.ipynb", f"naive/{name}.ipynb", "-p", "pack", name, "--no-progress-bar"],
             [str(BIN / "jupyter-nbconvert"), "--to", "html", "--no-input", f"naive/{name}.ipynb"],
         ):
             wall, s, _ = run(cmd, proj, env)
@@ -226,28 +236,29 @@ def floor_main(project: Path, packs: list[str]) -> None:
     import IPython.display
 
     IPython.display.display = display  # type: ignore[assignment]
-    text = (project / "notebooks" / "pack.ipynb").read_text(encoding="utf-8")
-    nb = json.loads(text)
-    cells = [("".join(c["source"]) if isinstance(c["source"], list) else c["source"], "parameters" in c.get("metadata", {}).get("tags", []))
-             for c in nb["cells"] if c["cell_type"] == "code"]
     from reviewpack.config import load_pack_params, params_as_dict
+    from reviewpack.pipeline.compose import pack_notebook
+    from reviewpack.pipeline.executors import notebook_imports
 
     params = {name: params_as_dict(load_pack_params(project, name)) for name in packs}
-    # the notebook's own imports, once (a kernel would pay them per pack)
-    from reviewpack.executors import notebook_imports
+    texts = {name: pack_notebook(project, params[name]) for name in packs}  # what each pack's kernel would execute
+    cells = {}
+    for name, text in texts.items():
+        nb = json.loads(text)
+        cells[name] = [("".join(c["source"]) if isinstance(c["source"], list) else c["source"], "parameters" in c.get("metadata", {}).get("tags", []))
+                       for c in nb["cells"] if c["cell_type"] == "code"]
+    # the notebooks' own imports, once (a kernel would pay them per pack)
     import importlib
 
-    for mod in notebook_imports(text):
-        try:
+    for mod in dict.fromkeys(m for text in dict.fromkeys(texts.values()) for m in notebook_imports(text)):
+        with contextlib.suppress(ImportError):
             importlib.import_module(mod)
-        except ImportError:
-            pass
     t_imports = time.perf_counter() - t0
     per_pack = {}
     for name in packs:
         t = time.perf_counter()
         ns: dict[str, object] = {"__name__": "__main__", "display": display}
-        for source, is_parameters in cells:
+        for source, is_parameters in cells[name]:
             exec(compile(source, f"<{name} cell>", "exec"), ns)
             if is_parameters:  # papermill injects the parameters right after the tagged cell
                 ns.update(pack=name, params=params[name])
@@ -286,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sys.path.insert(0, str(ROOT / "src"))
-    from reviewpack.build import default_jobs
     from reviewpack.config import pack_names
+    from reviewpack.pipeline.plan import default_jobs
 
     packs = args.packs or pack_names(ROOT)
     jobs = default_jobs()

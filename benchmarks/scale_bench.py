@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_bench import BIN, ROOT, bench_env, html_bytes, mb, project_copy, run  # noqa: E402
+from build_bench import BIN, ROOT, bench_env, html_bytes, mb, project_copy, run
 
 
 def spread(codes: list[str], n: int) -> list[str]:
@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--sizes must be positive")
 
     sys.path.insert(0, str(ROOT / "src"))
-    from reviewpack.build import default_jobs
     from reviewpack.config import national_authorities
+    from reviewpack.pipeline.plan import default_jobs
 
     known = national_authorities(ROOT)
     codes = sorted(known)

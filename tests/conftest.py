@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewpack.analysis.sections import Pack
 from reviewpack.cli import main
-from reviewpack.pack import PackData
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -20,14 +20,14 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def borough() -> PackData:
+def borough() -> Pack:
     """The borough pack's data, loaded from the real files with the default parameters."""
-    return PackData.open("borough", ROOT)
+    return Pack.open("borough", ROOT)
 
 
 @pytest.fixture(scope="session")
-def north() -> PackData:
-    return PackData.open("north", ROOT)
+def north() -> Pack:
+    return Pack.open("north", ROOT)
 
 
 @pytest.fixture(scope="session")

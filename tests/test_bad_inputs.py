@@ -16,16 +16,16 @@ import html
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
-
-import reviewpack.build
-from reviewpack.cli import main
-
 from conftest import ROOT
+
+import reviewpack.pipeline.build
+from reviewpack.cli import main
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))["cases"]
@@ -183,7 +183,7 @@ class _NoRuns:
     def __init__(self, case: str) -> None:
         self.case = case
 
-    def __enter__(self) -> "_NoRuns":
+    def __enter__(self) -> _NoRuns:
         return self
 
     def __exit__(self, *exc: object) -> bool:
@@ -298,7 +298,7 @@ def test_bad_input_fails_cleanly(
     for key, value in case.get("env", {}).items():
         monkeypatch.setenv(key, str(value))
 
-    monkeypatch.setattr(reviewpack.build, "make_executor", lambda *a, **k: _NoRuns(case["id"]))
+    monkeypatch.setattr(reviewpack.pipeline.build, "make_executor", lambda *a, **k: _NoRuns(case["id"]))
     capsys.readouterr()
     try:
         code = main(args)
@@ -324,7 +324,7 @@ def test_bad_input_fails_cleanly(
 def test_failed_first_build_creates_no_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reviewpack.build, "make_executor", lambda *a, **k: _NoRuns("first build"))
+    monkeypatch.setattr(reviewpack.pipeline.build, "make_executor", lambda *a, **k: _NoRuns("first build"))
     site = tmp_path / "site"
     site.mkdir()
     params = CORPUS / "grants" / "non_numeric_amount.csv"

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -23,13 +22,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import reviewpack
-from reviewpack import build as build_mod
-from reviewpack import executors
-from reviewpack.cli import main
-
 from conftest import ROOT
+
+from reviewpack.cli import main
+from reviewpack.pipeline import build as build_mod
+from reviewpack.pipeline import executors
+from reviewpack.pipeline import fingerprint as fingerprint_mod
+from reviewpack.pipeline import page as page_mod
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +61,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     for part in ("params", "data", "notebooks"):
         shutil.copytree(ROOT / part, proj / part)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(build_mod, "source_digest", lambda: SOURCE)
+        mp.setattr(fingerprint_mod, "source_digest", lambda: SOURCE)
         code, statuses, err = cli(proj, *[a for p in PACKS for a in ("--pack", p)])
         assert code == 0, err
         assert statuses == {"north": "built", "south": "built"}
@@ -86,8 +85,8 @@ def test_noop_build_touches_nothing_and_imports_nothing_heavy(built: Path) -> No
     # in a fresh interpreter, as a user runs it: decided without pydantic, pandas, papermill, nbconvert or matplotlib
     probe = (
         "import sys, contextlib, io\n"
-        "import reviewpack.build\n"
-        f"reviewpack.build.source_digest = lambda: {SOURCE!r}\n"
+        "import reviewpack.pipeline.fingerprint\n"
+        f"reviewpack.pipeline.fingerprint.source_digest = lambda: {SOURCE!r}\n"
         "from reviewpack.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as o:\n"
         f"    code = main(['--project', {str(built)!r}, 'build'] + {pack_args()!r})\n"
@@ -131,7 +130,7 @@ class RecordingExecutor:
     def __init__(self, *args: object, **kwargs: object) -> None:
         pass
 
-    def __enter__(self) -> "RecordingExecutor":
+    def __enter__(self) -> RecordingExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -141,7 +140,7 @@ class RecordingExecutor:
         pass
 
     def run(self, tasks: list[executors.PackTask], on_start: object = None):
-        from reviewpack.publish import PackOutput
+        from reviewpack.pipeline.publish import PackOutput
 
         for t in tasks:
             RecordingExecutor.ran.append(t.pack)
@@ -183,12 +182,16 @@ CHANGES = {
     "one pack's parameters": (lambda p, mp: _edit(p / "params" / "south.yaml", "title: South Locality", "title: South (renamed)"), ["south"]),
     "the shared defaults": (lambda p, mp: _edit(p / "params" / "defaults.yaml", "pyramid_year: 2020", "pyramid_year: 2019"), PACKS),
     "a comment in the defaults": (lambda p, mp: _edit(p / "params" / "defaults.yaml", "# Shared defaults", "# Shared  defaults"), []),
-    "the notebook": (lambda p, mp: _edit(p / "notebooks" / "pack.ipynb", "Key messages", "Key findings"), PACKS),
+    "the setup notebook": (lambda p, mp: _edit(p / "notebooks" / "setup.ipynb", "Key messages", "Key findings"), PACKS),
+    "a topic notebook": (lambda p, mp: _edit(p / "notebooks" / "deprivation.ipynb", "Position in England", "Place in England"), PACKS),
+    "a topic notebook these packs leave out": (
+        lambda p, mp: _edit(p / "notebooks" / "boundary_options.ipynb", "## Boundary options", "## Options for boundaries"), []
+    ),
     "a data file and its checksum": (lambda p, mp: _change_data_file_and_checksum(p), PACKS),
     "the source register": (lambda p, mp: _edit(p / "data" / "sources.yaml", "attribution:", "attribution:\n  - A test line."), PACKS),
-    "the package version": (lambda p, mp: mp.setattr(build_mod, "__version__", "99.0"), PACKS),
-    "the package code": (lambda p, mp: mp.setattr(build_mod, "source_digest", lambda: "changed-code"), PACKS),
-    "the installed packages": (lambda p, mp: mp.setattr(build_mod, "environment_fingerprint", lambda: "pandas-99"), PACKS),
+    "the package version": (lambda p, mp: mp.setattr(fingerprint_mod, "__version__", "99.0"), PACKS),
+    "the package code": (lambda p, mp: mp.setattr(fingerprint_mod, "source_digest", lambda: "changed-code"), PACKS),
+    "the installed packages": (lambda p, mp: mp.setattr(fingerprint_mod, "environment_fingerprint", lambda: "pandas-99"), PACKS),
 }
 
 
@@ -211,7 +214,7 @@ def test_each_input_rebuilds_exactly_the_packs_it_affects(copy: Path, monkeypatc
     # and the next build is a no-op
     RecordingExecutor.ran = []
     code, statuses, _ = cli(copy, *pack_args())
-    assert statuses == {p: "cached" for p in PACKS} and RecordingExecutor.ran == []
+    assert statuses == dict.fromkeys(PACKS, "cached") and RecordingExecutor.ran == []
 
 
 def test_force_rebuilds_every_pack_and_no_cache_reads_nothing(copy: Path) -> None:
@@ -295,12 +298,12 @@ def test_a_new_day_or_commit_republishes_without_running_a_notebook(
     if change == "the build date":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     else:
-        monkeypatch.setattr(build_mod, "git_commit", lambda root: "feedbeef1234-dirty")
+        monkeypatch.setattr(page_mod, "git_commit", lambda root: "feedbeef1234-dirty")
     out = copy / "reports" / "latest"
     assert shown not in (out / "north.html").read_text(encoding="utf-8")
     code, statuses, err = cli(copy, *pack_args())
     assert code == 0, err
-    assert RecordingExecutor.ran == [] and statuses == {p: "cached" for p in PACKS}
+    assert RecordingExecutor.ran == [] and statuses == dict.fromkeys(PACKS, "cached")
     for page in ["index.html", *(f"{p}.html" for p in PACKS)]:
         text = (out / page).read_text(encoding="utf-8")
         assert shown in text, page

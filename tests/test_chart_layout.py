@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from reviewpack import charts
+from reviewpack.present import charts
 
 
 def _trend() -> Figure:
@@ -92,3 +92,43 @@ def test_everything_stays_inside_the_figure(name: str) -> None:
     page = fig.bbox
     outside = [n for n, b in {**furniture, **plot}.items() if b.x0 < page.x0 - 1 or b.y0 < page.y0 - 1 or b.y1 > page.y1 + 1]
     assert outside == []
+
+
+# ---------------------------------------------------------------------------
+# the house style never leaks into a researcher's own plots
+
+
+def test_importing_charts_leaves_the_backend_and_pyplot_alone() -> None:
+    """Importing the charts (and the maps and section displays the notebooks import) in a fresh interpreter keeps the
+    backend the user chose (here through ``MPLBACKEND``, as JupyterLab's inline backend is) and never
+    imports pyplot; a chart built and drawn to SVG leaves every global rcParam as it was."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, matplotlib\n"
+        "raw_before = dict.__getitem__(matplotlib.rcParams, 'backend')\n"
+        "rc_before = {k: repr(v) for k, v in matplotlib.rcParams.items() if k != 'backend'}\n"
+        "import reviewpack.present.charts as charts, reviewpack.present.maps\n"
+        "from reviewpack.present.sections import deprivation, grants, methodology, options, population, setup\n"
+        "import pandas as pd\n"
+        "t = pd.DataFrame({'a': ['x', 'y'], 's': ['one', 'one'], 'v': [1.0, 2.0]})\n"
+        "svg = charts.to_svg(charts.grouped_bars(t, 'a', 's', 'v', 'Title', 'Subtitle', 'Source'))\n"
+        "rc_after = {k: repr(v) for k, v in matplotlib.rcParams.items() if k != 'backend'}\n"
+        "out = {'raw_before': raw_before, 'raw_after': dict.__getitem__(matplotlib.rcParams, 'backend'),\n"
+        "       'pyplot': 'matplotlib.pyplot' in sys.modules,\n"
+        "       'rc_changed': sorted(k for k in rc_before if rc_before[k] != rc_after.get(k)),\n"
+        "       'text_as_text': '<text' in svg}\n"
+        "out['backend'] = matplotlib.get_backend()\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {**os.environ, "MPLBACKEND": "svg"}
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["raw_after"] == out["raw_before"] == "svg"
+    assert out["backend"] == "svg"
+    assert out["pyplot"] is False, "importing or drawing a chart imported matplotlib.pyplot"
+    assert out["rc_changed"] == [], f"the house style leaked into the global rcParams: {out['rc_changed']}"
+    assert out["text_as_text"] is True  # the house svg.fonttype ('none') applied while drawing

@@ -9,11 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from reviewpack.build import default_out_dir, plan_build
-from reviewpack.cli import main
-
 from conftest import RAW, ROOT
+
+from reviewpack.cli import main
+from reviewpack.pipeline.plan import default_out_dir, plan_build
 
 
 def _text(page: Path) -> str:
@@ -108,8 +107,8 @@ def test_national_build_publishes_a_pack_per_council(tmp_path: Path, capsys: pyt
 
 
 def test_the_data_line_follows_the_parameters(root: Path) -> None:
-    from reviewpack.build import data_vintages
     from reviewpack.config import load_pack_params, national_pack_params
+    from reviewpack.pipeline.page import data_vintages
 
     with open(RAW / "population_lsoa_walsall_broadage_panel.csv", newline="", encoding="utf-8") as fh:
         years = sorted({int(r["mid_year"]) for r in csv.DictReader(fh)})
@@ -120,15 +119,16 @@ def test_the_data_line_follows_the_parameters(root: Path) -> None:
 
 def test_names_and_codes_in_either_case(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """`--pack North` and `--national e06000001` mean the same as their canonical spelling."""
-    import reviewpack.build
+    import reviewpack.pipeline.plan
+    from reviewpack.errors import ParameterError
 
     seen = {}
 
     def fake_plan(**kw):
         seen.update(kw)
-        raise reviewpack.build.ParameterError("stop here")
+        raise ParameterError("stop here")
 
-    monkeypatch.setattr(reviewpack.build, "plan_build", fake_plan)
+    monkeypatch.setattr(reviewpack.pipeline.plan, "plan_build", fake_plan)
     main(["--project", str(ROOT), "build", "--pack", "North", "--out", str(tmp_path / "a")])
     assert seen["packs"] == ["north"]
     main(["--project", str(ROOT), "build", "--national", "e06000001", "--national", "ALL", "--out", str(tmp_path / "b")])

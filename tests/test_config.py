@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewpack.config import deep_merge, load_pack_params, pack_names, read_yaml
+from reviewpack.config.loading import deep_merge, load_pack_params, pack_names, read_yaml
 from reviewpack.errors import DataFileError, ParameterError
 
 
@@ -47,6 +47,25 @@ def test_wrong_type_is_an_error(root: Path, tmp_path: Path) -> None:
     f.write_text("population:\n  pyramid_year: twenty\n")
     with pytest.raises(ParameterError, match=r"parameter 'population.pyramid_year': Input should be a valid integer.*'twenty'"):
         load_pack_params(root, "north", [f])
+
+
+def test_parameter_errors_carry_their_location(root: Path, tmp_path: Path) -> None:
+    """Besides the message, a user error names what it is about as data (file, row, column, parameter)."""
+    f = tmp_path / "bad.yaml"
+    f.write_text("population:\n  pyramid_year: twenty\n")
+    with pytest.raises(ParameterError) as exc:
+        load_pack_params(root, "north", [f])
+    assert exc.value.parameter == "population.pyramid_year"
+    assert exc.value.where() == "parameter 'population.pyramid_year'"
+    with pytest.raises(ParameterError) as exc:
+        load_pack_params(root, "north", overrides={"area": "Middle"})
+    assert exc.value.parameter == "area" and exc.value.file is None
+    f.write_text("population:\n  pyramid_year: [2017\n")
+    with pytest.raises(ParameterError) as exc:
+        read_yaml(f)
+    assert exc.value.file == str(f) and exc.value.row is not None
+    assert f"line {exc.value.row}," in str(exc.value)
+    assert exc.value.where() == f"file '{f}', row {exc.value.row}"
 
 
 def test_unknown_area_lists_valid_choices(root: Path, tmp_path: Path) -> None:

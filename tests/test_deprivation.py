@@ -1,4 +1,5 @@
-"""Tests for reviewpack.deprivation, against real Walsall and England IoD files.
+"""Tests for the IoD code (ingest.imd, analysis.deprivation/change/summary_measures/statistics,
+present.narrative.deprivation), against real Walsall and England IoD files.
 
 Facts checked come from data/raw/SOURCES.md (sections 1, 2, 9, 10, 11) and the
 official IoD2025 File 10 (data/raw/imd2025_ltla24_summaries_england.csv).
@@ -7,14 +8,29 @@ official IoD2025 File 10 (data/raw/imd2025_ltla24_summaries_england.csv).
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from reviewpack import deprivation as dep
+from reviewpack.analysis import deprivation as dep
+from reviewpack.analysis.change import ChangeResult, compare_editions
+from reviewpack.analysis.statistics import chi_square_by_area
+from reviewpack.analysis.summary_measures import la_summary_measures, rank_summary_measures
 from reviewpack.errors import DataFileError, ParameterError, ReconciliationError
+from reviewpack.ingest.imd import DOMAIN_LABELS, DOMAINS, load_imd, measure_availability
+from reviewpack.present.narrative.deprivation import (
+    RELATIVE_RANKS_CAVEAT,
+    chi_square_interpretation,
+    chi_square_sentence,
+    chi_square_table,
+    imd_notes,
+    missing_measures,
+    with_gap_units,
+)
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 WALSALL = "E08000030"
@@ -50,17 +66,17 @@ def areas21() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def imd15() -> pd.DataFrame:
-    return dep.load_imd(RAW / "imd2015_lsoa_walsall.csv", 2015)
+    return load_imd(RAW / "imd2015_lsoa_walsall.csv", 2015)
 
 
 @pytest.fixture(scope="module")
 def imd19() -> pd.DataFrame:
-    return dep.load_imd(RAW / "imd2019_lsoa_walsall.csv", 2019)
+    return load_imd(RAW / "imd2019_lsoa_walsall.csv", 2019)
 
 
 @pytest.fixture(scope="module")
 def imd25() -> pd.DataFrame:
-    return dep.load_imd(RAW / "imd2025_lsoa21_walsall.csv", 2025)
+    return load_imd(RAW / "imd2025_lsoa21_walsall.csv", 2025)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +87,7 @@ def census() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def imd25_england() -> pd.DataFrame:
-    return dep.load_imd(RAW / "imd2025_lsoa21_england.csv.gz", 2025)
+    return load_imd(RAW / "imd2025_lsoa21_england.csv.gz", 2025)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +177,11 @@ def test_load_imd_standardises_each_vintage(imd15, imd19, imd25):
     # the 2019 score is the derived one, and says so
     assert imd19.attrs["imd_score_derived"] is True
     assert imd25.attrs["imd_score_derived"] is False
-    assert any("derived" in note for note in imd19.attrs["notes"])
+    assert "notes" not in imd19.attrs  # sentences live in present.narrative
+    assert any("derived" in note for note in imd_notes(imd19))
+    assert imd_notes(imd25) == [
+        "IoD2025: national ranks run from 1 (most deprived) to 33,755 LSOAs in England (LSOA 2021 geography)."
+    ]
 
 
 def test_load_imd_reads_the_iod_population_denominators(imd15, imd19, imd25):
@@ -184,22 +204,22 @@ def test_load_imd_filters_to_one_la(imd25_england, imd25, tmp_path):
     raw.loc[:19, "Local Authority District code (2024)"] = "E99999999"
     target = tmp_path / "two_las.csv"
     raw.to_csv(target, index=False)
-    kept = dep.load_imd(target, 2025, la_code=WALSALL)
+    kept = load_imd(target, 2025, la_code=WALSALL)
     assert len(kept) == 149 and (kept["la_code"] == WALSALL).all()
-    assert len(dep.load_imd(target, 2025, la_code="E99999999")) == 20
+    assert len(load_imd(target, 2025, la_code="E99999999")) == 20
 
 
 def test_missing_measures_says_what_each_vintage_lacks(imd15, imd19, imd25):
-    m15 = " ".join(dep.missing_measures(imd15))
+    m15 = " ".join(missing_measures(imd15))
     assert "no domain ranks" in m15 and "no domain deciles" in m15
-    m19 = " ".join(dep.missing_measures(imd19))
+    m19 = " ".join(missing_measures(imd19))
     assert "derived" in m19 and "IDACI" not in m19
-    m25 = " ".join(dep.missing_measures(imd25))
+    m25 = " ".join(missing_measures(imd25))
     assert "IDACI" in m25 and "population denominators" in m25
     assert "no domain ranks" not in m25
-    avail = dep.measure_availability(imd25)
+    avail = measure_availability(imd25)
     assert avail.loc["income", "rank"] and not avail.loc["income", "score_transformed"]
-    assert set(dep.DOMAINS) <= set(dep.DOMAIN_LABELS)
+    assert set(DOMAINS) <= set(DOMAIN_LABELS)
 
 
 def _write_without(tmp_path: Path, drop: str) -> Path:
@@ -212,7 +232,7 @@ def _write_without(tmp_path: Path, drop: str) -> Path:
 def test_missing_column_error_names_file_and_column(tmp_path):
     target = _write_without(tmp_path, RANK)
     with pytest.raises(DataFileError) as exc:
-        dep.load_imd(target, 2025)
+        load_imd(target, 2025)
     msg = str(exc.value)
     assert f"file '{target}' is missing column '{RANK}'" in msg
     assert "re-download" in msg
@@ -220,7 +240,7 @@ def test_missing_column_error_names_file_and_column(tmp_path):
 
 def test_wrong_vintage_error_points_at_the_lsoa_code_column():
     with pytest.raises(DataFileError, match=r"missing column 'LSOA code \(2011\)'.*right edition"):
-        dep.load_imd(RAW / "imd2025_lsoa21_walsall.csv", 2019)
+        load_imd(RAW / "imd2025_lsoa21_walsall.csv", 2019)
 
 
 def test_bad_cell_error_names_row_and_column(tmp_path):
@@ -230,18 +250,18 @@ def test_bad_cell_error_names_row_and_column(tmp_path):
     target = tmp_path / "bad.csv"
     df.to_csv(target, index=False)
     with pytest.raises(DataFileError) as exc:
-        dep.load_imd(target, 2015)
+        load_imd(target, 2015)
     assert f"file '{target}', row 6, column '{DECILE}' holds 'ten'" in str(exc.value)
 
 
 def test_other_load_errors(tmp_path):
     with pytest.raises(DataFileError, match="was not found"):
-        dep.load_imd(tmp_path / "nope.csv", 2015)
+        load_imd(tmp_path / "nope.csv", 2015)
     with pytest.raises(DataFileError, match="no LSOAs for local authority 'E09999999'"):
-        dep.load_imd(RAW / "imd2015_lsoa_walsall.csv", 2015, la_code="E09999999")
+        load_imd(RAW / "imd2015_lsoa_walsall.csv", 2015, la_code="E09999999")
     with pytest.raises(ParameterError, match="unknown IoD vintage"):
-        dep.load_imd(RAW / "imd2015_lsoa_walsall.csv", 2010)
-    assert dep.load_imd(RAW / "imd2015_lsoa_walsall.csv", "IoD2015").attrs["vintage"] == 2015
+        load_imd(RAW / "imd2015_lsoa_walsall.csv", 2010)
+    assert load_imd(RAW / "imd2015_lsoa_walsall.csv", "IoD2015").attrs["vintage"] == 2015
 
 
 # --------------------------------------------------------------------------- #
@@ -322,6 +342,13 @@ def test_area_share_view_compares_population_and_quintile_shares(imd25, census, 
         north["share_of_quintile_pct"] / north["share_of_borough_pct"]
     )
     assert north["representation_ratio"] > 1 > view.loc["East", "representation_ratio"]
+    # the area column is found by name, or given
+    dist = dep.quintile_distribution(imd25, census, areas21)
+    reordered = dist[["locality", "imd_vintage", "quintile", "residents", "share_of_quintile_pct"]]
+    pd.testing.assert_frame_equal(dep.area_share_view(reordered), dep.area_share_view(dist))
+    pd.testing.assert_frame_equal(dep.area_share_view(dist.assign(x=1), area_col="locality"), dep.area_share_view(dist))
+    with pytest.raises(ParameterError, match="pass area_col"):
+        dep.area_share_view(dist.assign(x=1))
 
 
 def test_missing_population_or_area_is_a_reconciliation_error(imd25, census, areas21):
@@ -353,6 +380,8 @@ def test_decile_1_counts_by_locality_2025(imd25, census, areas21):
     }
     assert summary.loc["Walsall", "share_lsoas_decile_1_pct"] == pytest.approx(24.852, 1e-4)
     assert (summary["lsoas_decile_1_2"] >= summary["lsoas_decile_1"]).all()
+    by_name = dep.national_position_summary(pos.assign(note="x"), area_col="locality").set_index("locality")
+    pd.testing.assert_frame_equal(by_name, summary)
 
 
 # --------------------------------------------------------------------------- #
@@ -363,7 +392,7 @@ def test_decile_1_counts_by_locality_2025(imd25, census, areas21):
 def test_domain_profile_uses_ranks_when_present(imd25, census, areas21):
     prof = dep.domain_profile(imd25, census, areas21)
     assert set(prof["measure"]) == {"rank"}
-    assert set(prof["domain"]) == {"imd", *dep.DOMAINS}
+    assert set(prof["domain"]) == {"imd", *DOMAINS}
     borough = prof.query("locality == 'All areas' and domain == 'income'").iloc[0]
     w = imd25["lsoa_code"].map(census)
     assert borough["value"] == pytest.approx((imd25["income_rank"] * w).sum() / w.sum())
@@ -373,6 +402,16 @@ def test_domain_profile_uses_ranks_when_present(imd25, census, areas21):
     top = dep.relative_domains(prof, "North", n=3)
     assert len(top) == 3 and top["more_deprived_than_borough"].all()
     assert top["gap"].is_monotonic_decreasing
+    assert "gap_unit" not in top  # words for the unit: present.narrative.deprivation
+    worded = with_gap_units(top)
+    assert list(worded.columns[5:8]) == ["gap", "gap_unit", "more_deprived_than_borough"]
+    assert set(worded["gap_unit"]) == {"percentage points of England's ranking"}
+    # the area column is named, not taken from its position
+    moved = prof[[*(c for c in prof.columns if c != "locality"), "locality"]]
+    pd.testing.assert_frame_equal(dep.relative_domains(moved, "North", n=3), top)
+    pd.testing.assert_frame_equal(dep.relative_domains(prof.assign(extra=1), "North", n=3, area_col="locality"), top)
+    with pytest.raises(ParameterError, match="pass area_col"):
+        dep.relative_domains(prof.assign(extra=1), "North")
     east = dep.relative_domains(prof, "East", n=None)
     assert len(east) == 7 and not east["more_deprived_than_borough"].any()
     with pytest.raises(ParameterError, match="not in the profile"):
@@ -385,6 +424,8 @@ def test_domain_profile_2015_falls_back_to_transformed_scores(imd15, areas11):
     assert set(doms["measure"]) == {"score_transformed"}
     assert doms["share_lsoas_decile_1_2_pct"].isna().all()  # no domain deciles in 2015
     assert set(doms["more_deprived_when"]) == {"higher"}
+    rel = with_gap_units(dep.relative_domains(prof, "North", n=None))
+    assert set(rel["gap_unit"]) == {"score transformed points"}
 
 
 # --------------------------------------------------------------------------- #
@@ -392,8 +433,9 @@ def test_domain_profile_2015_falls_back_to_transformed_scores(imd15, areas11):
 # --------------------------------------------------------------------------- #
 
 
-def test_change_2015_2019(imd15, imd19, areas11):
-    ch = dep.change_2015_2019(imd15, imd19, areas11, total_label="Walsall")
+def test_compare_editions_on_the_same_geography(imd15, imd19, areas11):
+    ch = compare_editions(imd15, imd19, areas11, total_label="Walsall")
+    assert isinstance(ch, ChangeResult) and ch.labels == ("IoD2015", "IoD2019")
     assert len(ch.per_lsoa) == 167
     assert ch.decile_moves.shape == (10, 10) and ch.decile_moves.to_numpy().sum() == 167
     assert ch.decile_moves.sum(axis=1).tolist() == [
@@ -410,12 +452,13 @@ def test_change_2015_2019(imd15, imd19, areas11):
     parts = by.drop(index="Walsall")
     for col in ("lsoas", "moved_to_more_deprived_decile", "same_decile", "lsoas_decile_1_to"):
         assert parts[col].sum() == by.loc["Walsall", col]
-    assert "relative" in ch.caveat and "not that deprivation" in ch.caveat
+    assert "relative" in RELATIVE_RANKS_CAVEAT and "not that deprivation" in RELATIVE_RANKS_CAVEAT
 
 
-def test_change_2019_2025_compares_split_lsoas_with_their_parent(imd19, imd25, areas21):
+def test_compare_editions_across_the_lsoa_change_uses_split_lsoas_parents(imd19, imd25, areas21):
     lookup = pd.read_csv(RAW / "lsoa11_lsoa21_lookup_walsall.csv")
-    ch = dep.change_2019_2025(imd19, imd25, lookup, areas21)
+    ch = compare_editions(imd19, imd25, areas21, lookup=lookup)
+    assert ch.labels == ("IoD2019", "IoD2025")
     per = ch.per_lsoa.set_index("lsoa_code")
     assert len(per) == 169
     assert (per["change_type"] == "unchanged").sum() == 165
@@ -435,6 +478,69 @@ def test_change_2019_2025_compares_split_lsoas_with_their_parent(imd19, imd25, a
     assert ch.by_area["lsoas_compared"].sum() == 169
 
 
+# by_area of each comparison by locality, with a Walsall row, as change_2015_2019 and
+# change_2019_2025 gave them before the split into compare_editions.
+_BY_AREA_2015_2019 = {
+    "locality": ["East", "North", "South", "West", "Walsall"],
+    "lsoas": [57, 33, 35, 42, 167],
+    "lsoas_compared": [57, 33, 35, 42, 167],
+    "moved_to_more_deprived_decile": [20, 5, 8, 12, 45],
+    "same_decile": [35, 28, 27, 29, 119],
+    "moved_to_less_deprived_decile": [2, 0, 0, 1, 3],
+    "median_percentile_change": [-2.4418463037388776, -1.3975155279503113, -1.1996102788941698,
+                                 -1.9470831810985256, -1.744610887833396],
+    "mean_rank_change": [-890.4035087719299, -411.2121212121212, -426.6857142857143,
+                         -711.0714285714286, -653.4251497005988],
+    "lsoas_decile_1_from": [1, 19, 11, 3, 34],
+    "lsoas_decile_1_to": [1, 22, 13, 8, 44],
+}
+_BY_AREA_2019_2025 = {
+    "locality": ["East", "North", "South", "West", "Walsall"],
+    "lsoas": [57, 34, 36, 42, 169],
+    "lsoas_compared": [57, 34, 36, 42, 169],
+    "moved_to_more_deprived_decile": [6, 2, 7, 3, 18],
+    "same_decile": [30, 28, 23, 23, 104],
+    "moved_to_less_deprived_decile": [21, 4, 6, 16, 47],
+    "median_percentile_change": [1.3941387159411853, 0.6057758738151644, -0.45244031290618913,
+                                 1.8217216172307422, 0.7373886034033355],
+    "mean_rank_change": [1229.7543859649122, 500.7647058823529, 290.52777777777777,
+                         1239.0714285714287, 885.3372781065088],
+    "lsoas_decile_1_from": [1, 23, 14, 8, 46],
+    "lsoas_decile_1_to": [1, 20, 16, 5, 42],
+}
+
+
+def test_compare_editions_gives_the_figures_of_the_old_functions(imd15, imd19, imd25, areas11, areas21):
+    lookup = pd.read_csv(RAW / "lsoa11_lsoa21_lookup_walsall.csv")
+    same = compare_editions(imd15, imd19, areas11, "locality", total_label="Walsall")
+    pd.testing.assert_frame_equal(same.by_area, pd.DataFrame(_BY_AREA_2015_2019), check_exact=False, rtol=1e-12)
+    assert int(np.trace(same.decile_moves)) == 119
+    # same geography: ranks and deciles stay whole numbers
+    assert same.per_lsoa["rank_change"].dtype == "int64" and same.per_lsoa["decile_to"].dtype == "int64"
+    first = same.per_lsoa.iloc[0]
+    assert (first["lsoa_code"], first["rank_from"], first["rank_to"], first["decile_change"]) == (
+        "E01010241", 25925, 26693, 1)
+    assert first["percentile_change"] == pytest.approx(2.3383266350018204, rel=1e-12)
+
+    across = compare_editions(imd19, imd25, areas21, "locality", total_label="Walsall", lookup=lookup)
+    pd.testing.assert_frame_equal(across.by_area, pd.DataFrame(_BY_AREA_2019_2025), check_exact=False, rtol=1e-12)
+    assert int(np.trace(across.decile_moves)) == 104
+    assert across.per_lsoa["change_type"].value_counts().to_dict() == {"unchanged": 165, "split": 4}
+    split = across.per_lsoa.set_index("lsoa_code").loc["E01033894"]
+    assert (split["parent_lsoa_code"], split["rank_from"], split["rank_to"]) == ("E01032889", 352.0, 1405.0)
+    assert split["percentile_change"] == pytest.approx(3.0906132780213382, rel=1e-12)
+
+
+def test_compare_editions_refuses_mismatched_inputs(imd15, imd19, imd25, areas11, areas21):
+    with pytest.raises(ReconciliationError, match="IoD2015 and IoD2019 frames hold different LSOAs"):
+        compare_editions(imd15, imd19.iloc[1:], areas11)
+    lookup = pd.read_csv(RAW / "lsoa11_lsoa21_lookup_walsall.csv")
+    with pytest.raises(ReconciliationError, match="IoD2025 LSOA"):
+        compare_editions(imd19, imd25, areas21, lookup=lookup.iloc[3:])
+    with pytest.raises(ParameterError, match="no column 'LSOA21CD'"):
+        compare_editions(imd19, imd25, areas21, lookup=lookup.drop(columns="LSOA21CD"))
+
+
 # --------------------------------------------------------------------------- #
 # MHCLG LA summary measures vs File 10
 # --------------------------------------------------------------------------- #
@@ -446,7 +552,7 @@ def test_summary_measure_formulas_on_a_toy_case():
          "imd_score": [50.0, 40.0, 20.0, 5.0]}
     )
     pop = pd.Series([5.0, 10.0, 45.0, 40.0], index=list("abcd"))
-    out = dep.la_summary_measures(imd, pop, n_national=1000).loc["X"]
+    out = la_summary_measures(imd, pop, n_national=1000).loc["X"]
     assert out["average_score"] == pytest.approx((250 + 400 + 900 + 200) / 100)
     assert out["average_rank"] == pytest.approx((1000 * 5 + 999 * 10 + 851 * 45 + 601 * 40) / 100)
     # percentile 15 -> 0.95 - 4 * 0.9 / 19; percentile 40 -> 0
@@ -457,7 +563,7 @@ def test_summary_measure_formulas_on_a_toy_case():
 
 
 def test_walsall_2025_summary_measures_against_file_10(imd25, census, file10):
-    ours = dep.la_summary_measures(imd25, census).loc[WALSALL]
+    ours = la_summary_measures(imd25, census).loc[WALSALL]
     off = file10.loc[WALSALL]
     assert off["imd_average_score"] == 31.732 and off["imd25_extent"] == 0.4822
     # no population weights needed: must match exactly
@@ -471,7 +577,7 @@ def test_walsall_2025_summary_measures_against_file_10(imd25, census, file10):
     assert ours["extent"] == pytest.approx(off["imd25_extent"], abs=0.002)
     assert ours["local_concentration"] == pytest.approx(off["imd25_local_concentration"], abs=10)
     # indicative per-locality values weight back to the borough average
-    by_loc = dep.la_summary_measures(
+    by_loc = la_summary_measures(
         imd25, census, by=pd.read_csv(RAW / "lsoa21_ward_lookup_walsall.csv").set_index(
             "LSOA21CD")["locality"]
     )
@@ -482,8 +588,8 @@ def test_walsall_2025_summary_measures_against_file_10(imd25, census, file10):
 
 
 def test_all_england_summary_measures_against_file_10(imd25_england, census_england, file10):
-    ours = dep.rank_summary_measures(
-        dep.la_summary_measures(imd25_england, census_england, by="la_code")
+    ours = rank_summary_measures(
+        la_summary_measures(imd25_england, census_england, by="la_code")
     )
     assert len(ours) == 296 and set(ours.index) == set(file10.index)
     j = ours.join(file10)
@@ -517,41 +623,62 @@ def test_chi_square_matches_a_hand_calculation():
         (obs[i][j] - rows[i] * cols[j] / n) ** 2 / (rows[i] * cols[j] / n)
         for i in range(2) for j in range(3)
     )
-    res = dep.chi_square_by_area(table)
+    res = chi_square_by_area(table)
     assert res.statistic == pytest.approx(chi2)
     assert res.dof == 2
     assert res.p_value == pytest.approx(math.exp(-chi2 / 2))  # chi-square survival, 2 dof
     assert res.cramers_v == pytest.approx(math.sqrt(chi2 / n))
     assert res.expected.loc["A", 1] == pytest.approx(60 * 30 / 110)
     assert res.small_expected == []
-    assert res.interpretation.endswith(".") and res.interpretation.count(". ") == 0
-    assert "more than chance" in res.interpretation
+    assert res.strength_band == 2 and res.significant  # V = 0.30 with k = 2: moderate
+    text = chi_square_interpretation(res)
+    assert text.endswith(".") and text.count(". ") == 0
+    assert "more than chance" in text and "moderate" in text
 
 
 def test_chi_square_flags_small_expected_counts():
     table = pd.DataFrame([[3, 1], [1, 3]], index=["A", "B"], columns=[1, 2])
-    res = dep.chi_square_by_area(table)
+    res = chi_square_by_area(table)
     assert res.statistic == pytest.approx(2.0)  # 4 cells x (1 ** 2 / 2): no Yates correction
     assert len(res.small_expected) == 4
-    assert "could be due to chance" in res.interpretation
-    assert "approximate" in res.interpretation
+    text = chi_square_interpretation(res)
+    assert "could be due to chance" in text
+    assert "approximate" in text
 
 
 def test_chi_square_on_walsall_lsoa_counts(imd25, census, areas21):
     counts = dep.quintile_lsoa_counts(imd25, areas21)
     assert counts.to_numpy().sum() == 169
     assert counts.sum(axis=0).tolist() == [34, 34, 34, 34, 33]
-    res = dep.chi_square_by_area(counts)
+    res = chi_square_by_area(counts)
     assert res.unit == "LSOAs" and res.n == 169 and res.dof == 12
     assert 0 < res.cramers_v < 1
     # residents as the unit inflate the statistic ~n-fold but not Cramér's V much
-    res_people = dep.chi_square_by_area(
+    res_people = chi_square_by_area(
         dep.quintile_distribution(imd25, census, areas21), value_col="residents"
     )
     assert res_people.unit == "residents"
     assert res_people.statistic > 1000 * res.statistic / 2
     assert abs(res_people.cramers_v - res.cramers_v) < 0.1
-    assert list(res.as_table().columns)[:3] == ["unit", "n", "chi_square"]
+    assert list(chi_square_table(res).columns)[:3] == ["unit", "n", "chi_square"]
+    # the pack's sentence, as the code before the split wrote it
+    assert chi_square_sentence(counts, "Locality") == chi_square_sentence(res) == (
+        "**Is the difference between areas more than chance?** Counting LSOAs (169), the spread of "
+        "neighbourhoods across the borough's deprivation quintiles differs between the 4 areas (locality) "
+        "more than chance alone would explain (chi-square = 80.8, 12 degrees of freedom, p < 0.001), and "
+        "the association is strong (Cramér's V = 0.40)."
+    )
+    table = chi_square_table(res)
+    assert table["strength"].item() == "strong" and table["interpretation"].item() == chi_square_interpretation(res)
+
+
+def test_importing_the_statistics_module_does_not_import_scipy():
+    code = (
+        "import sys, reviewpack.analysis.statistics, reviewpack.present.narrative.deprivation; "
+        "print('scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # --------------------------------------------------------------------------- #

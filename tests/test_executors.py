@@ -20,12 +20,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-from reviewpack import executors
 from reviewpack.cli import main
 from reviewpack.errors import ParameterError
-
-from conftest import ROOT
+from reviewpack.pipeline import executors
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +64,12 @@ def private_tmp(folder: Path):
         tempfile.tempdir = saved
 
 
+def left_behind(folder: Path) -> list[Path]:
+    """What a build left in ``folder``, but multiprocessing's own ``pymp-*`` folder (its fork server's
+    socket, made on first use and removed when this process exits)."""
+    return [p for p in folder.iterdir() if not p.name.startswith("pymp-")]
+
+
 @pytest.fixture(scope="module")
 def reference(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two packs, one at a time, plain kernels: the reference output."""
@@ -89,7 +94,7 @@ def test_parallel_forked_kernels_are_byte_identical_and_leave_nothing(project: P
     with private_tmp(tmp_path / "tmp") as tmp:
         code, _, err = cli(project, *PACK_ARGS, "--jobs", "2", "--no-cache", "--out", str(out))
         assert code == 0, err
-        assert list(tmp.iterdir()) == [], "kernel sockets, connection files or working folders left behind"
+        assert left_behind(tmp) == [], "kernel sockets, connection files or working folders left behind"
     timings = json.loads((out / "build-timings.json").read_text())
     assert timings["prefork"] is True and timings["jobs"] == 2
     assert len({p["phases"]["worker"] for p in timings["packs"].values()}) == 2, "the two packs ran in two workers"
@@ -109,11 +114,12 @@ if pack == "south":
 
 @pytest.fixture()
 def failing(tmp_path: Path) -> Path:
-    """A project copy whose notebook fails for west (a bug) and south (a bad input), right after its parameters."""
+    """A project copy whose setup notebook fails for west (a bug) and south (a bad input), right after its parameters
+    (cell 3 of notebooks/setup.ipynb, the first notebook of every pack)."""
     proj = tmp_path / "project"
     for part in ("params", "data", "notebooks"):
         shutil.copytree(ROOT / part, proj / part)
-    nb_path = proj / "notebooks" / "pack.ipynb"
+    nb_path = proj / "notebooks" / "setup.ipynb"
     nb = json.loads(nb_path.read_text())
     at = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c.get("metadata", {}).get("tags", []))
     nb["cells"].insert(at + 1, {"cell_type": "code", "execution_count": None, "id": "boom", "metadata": {}, "outputs": [], "source": FAILING_CELL})
@@ -130,11 +136,11 @@ def test_failing_packs_are_named_nothing_is_published_and_nothing_left_behind(fa
         out_, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out_), contextlib.redirect_stderr(err):
             code = main(["--project", str(failing), "build", "--pack", "west", "--pack", "south", "--jobs", "2", "--out", str(out)])
-        assert list(tmp.iterdir()) == [], "kernel sockets, connection files or working folders left behind"
+        assert left_behind(tmp) == [], "kernel sockets, connection files or working folders left behind"
     message = err.getvalue()
     assert code == 1  # one of the two is a bug, not a bad input
     assert "2 of 2 pack(s) failed, so nothing was published" in message
-    assert "Pack 'west': the notebook failed in cell" in message and "ValueError: boom in west" in message
+    assert "Pack 'west': the notebook failed in notebooks/setup.ipynb, cell 3: ValueError: boom in west" in message
     assert "Pack 'south': file 'made-up.csv', row 3" in message
     assert sorted(p.name for p in out.iterdir()) == ["index.html", "manifest.json"] and (out / "index.html").read_text() == "last good"
 
@@ -147,15 +153,49 @@ def test_a_user_error_raised_in_the_notebook_is_still_exit_2(failing: Path, tmp_
     assert "Traceback" not in err and not (tmp_path / "o").exists()
 
 
+def _tiny_notebook(failing_metadata: dict) -> str:
+    cell = lambda i, source, metadata: {"cell_type": "code", "execution_count": None, "id": i, "metadata": metadata, "outputs": [], "source": source}  # noqa: E731
+    nb = {
+        "cells": [
+            cell("params", "pack = None\nparams = None", {"tags": ["parameters"]}),
+            cell("setup", "ranks = {}", {"reviewpack": {"source": "notebooks/deprivation.ipynb", "cell": 3}}),
+            cell("boom", "ranks['imd_rank']", failing_metadata),
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}, "language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(nb)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"reviewpack": {"source": "notebooks/deprivation.ipynb", "cell": 4}},
+         "Pack 'north': the notebook failed in notebooks/deprivation.ipynb, cell 4: KeyError: 'imd_rank'"),
+        ({}, "Pack 'north': the notebook failed in cell 4: KeyError: 'imd_rank'"),
+    ],
+)
+def test_a_failing_cell_is_named_by_its_section_notebook(metadata: dict, message: str) -> None:
+    """A composed notebook's cells say which topic notebook and cell they came from; a failure names them."""
+    from reviewpack.errors import BuildError
+
+    task = executors.PackTask(pack="north", params={}, page={}, notebook=_tiny_notebook(metadata), root=str(ROOT), source_digest="", prefork=False)
+    with pytest.raises(BuildError) as info:
+        executors.execute_pack(task)
+    assert str(info.value) == message
+
+
 def test_notebook_imports_are_read_from_code_cells() -> None:
     nb = {"cells": [
         {"cell_type": "markdown", "source": "import nothing"},
-        {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np, os.path\n", "from reviewpack import charts, report\n"]},
-        {"cell_type": "code", "source": "from reviewpack.pack import PackData\nfrom . import relative\ndef f():\n    import json\n"},
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np, os.path\n", "from reviewpack.present import charts, display\n"]},
+        {"cell_type": "code", "source": "from reviewpack.analysis.sections import Pack\nfrom . import relative\ndef f():\n    import json\n"},
         {"cell_type": "code", "source": "this is not python"},
     ]}
     assert executors.notebook_imports(json.dumps(nb)) == [
-        "numpy", "os.path", "reviewpack", "reviewpack.charts", "reviewpack.report", "reviewpack.pack", "reviewpack.pack.PackData", "json",
+        "numpy", "os.path", "reviewpack.present", "reviewpack.present.charts", "reviewpack.present.display", "reviewpack.analysis.sections",
+        "reviewpack.analysis.sections.Pack", "json",
     ]
 
 

@@ -6,23 +6,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from reviewpack import geography
-from reviewpack.errors import DataFileError, ReconciliationError
-from reviewpack.pack import PackData
-
 from conftest import RAW
 
+from reviewpack.analysis.sections import Pack
+from reviewpack.errors import DataFileError, ReconciliationError
+from reviewpack.ingest import geography
 
-def test_ward_counts_per_locality(borough: PackData) -> None:
-    counts = borough.wards.groupby("area").size().to_dict()
+
+def test_ward_counts_per_locality(borough: Pack) -> None:
+    counts = borough.inputs.wards.groupby("area").size().to_dict()
     assert counts == {"East": 7, "North": 4, "South": 4, "West": 5}
-    assert len(borough.wards) == 20
+    assert len(borough.inputs.wards) == 20
 
 
 @pytest.mark.parametrize("attr, n", [("areas11", 167), ("areas21", 169)])
-def test_every_lsoa_in_exactly_one_area(borough: PackData, attr: str, n: int) -> None:
-    areas = getattr(borough, attr)
+def test_every_lsoa_in_exactly_one_area(borough: Pack, attr: str, n: int) -> None:
+    areas = getattr(borough.inputs, attr)
     assert len(areas) == n
     assert areas["lsoa_code"].is_unique
     assert areas["area"].notna().all()
@@ -30,11 +29,11 @@ def test_every_lsoa_in_exactly_one_area(borough: PackData, attr: str, n: int) ->
     assert geography.check_one_area_per_lsoa(areas) == {"lsoas": n, "areas": 4}
 
 
-def test_lsoa_localities_agree_with_source_lookup(borough: PackData) -> None:
+def test_lsoa_localities_agree_with_source_lookup(borough: Pack) -> None:
     # the staged lookups carry a locality column added independently (SOURCES.md §4, §10)
     for attr, path, code in (("areas11", "lsoa11_ward_lookup_walsall.csv", "LSOA11CD"), ("areas21", "lsoa21_ward_lookup_walsall.csv", "LSOA21CD")):
         src = pd.read_csv(RAW / path).set_index(code)["locality"]
-        ours = getattr(borough, attr).set_index("lsoa_code")["area"]
+        ours = getattr(borough.inputs, attr).set_index("lsoa_code")["area"]
         assert ours.sort_index().equals(src.sort_index().rename("area"))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 
 import pytest
-
 from golden_tools import golden, key_messages, published
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Tests for reviewpack.grants: reading 360Giving registers, row checks, placement and analyses.
+"""Tests for the 360Giving reader (ingest.threesixtygiving), the grant tables (analysis.grants), the
+equity measures (analysis.equity) and their sentences (present.narrative.grants).
 
 Fixtures in tests/data/grants/ are MADE-UP TEST DATA (see the README there); the two real
 registers come from data/raw/ and are checked against independent pandas calculations.
@@ -10,7 +11,6 @@ import codecs
 import csv
 import importlib.util
 import io
-import json
 import math
 import subprocess
 import sys
@@ -24,8 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewpack import grants as G
+from reviewpack.analysis import equity as E
+from reviewpack.analysis import grants as A
 from reviewpack.errors import GrantsError, ParameterError
+from reviewpack.ingest import threesixtygiving as T
+from reviewpack.present.narrative.grants import concentration_sentence, reconciliation_sentence
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -58,16 +61,16 @@ def england_codes() -> set[str]:
     return set(lk["LSOA11CD"]) | set(lk["WD19CD"])
 
 
-def read(path, wards, **kw) -> G.Register:
+def read(path, wards, **kw) -> T.Register:
     kw.setdefault("today", TODAY)
-    return G.read_register(path, wards=wards, **kw)
+    return T.read_register(path, wards=wards, **kw)
 
 
 def reasons_by_id(frame: pd.DataFrame) -> dict[str, str]:
     return dict(zip(frame["identifier"], frame["reason"]))
 
 
-def assert_reconciles(reg: G.Register) -> None:
+def assert_reconciles(reg: T.Register) -> None:
     r = reg.reconciliation
     assert r.balanced
     assert r.rows_in == len(reg.placed) + len(reg.unplaced) + len(reg.rejected)
@@ -93,7 +96,7 @@ def test_default_aggregated_register_matches_independent_groupby(wards, lsoas):
     assert round(rec.amount_in_gbp, 2) == 20_281_542.87
     assert (rec.placed_rows, rec.placed_grants, rec.unplaced_rows, rec.rejected_rows) == (155, 359, 0, 0)
     assert round(rec.placed_gbp, 2) == 20_281_542.87
-    assert rec.sentence == (
+    assert reconciliation_sentence(rec) == (
         "grants_360giving_walsall_ward_funder_year.csv: 359 grants (£20,281,542.87) in 155 rows = "
         "359 placed in a locality (£20,281,542.87) + 0 not placed (£0.00) + 0 rejected (£0.00)."
     )
@@ -101,7 +104,7 @@ def test_default_aggregated_register_matches_independent_groupby(wards, lsoas):
     assert reg.notes == ()  # the file's own ward_name/locality agree with the lookup
 
     pop = pd.Series({"East": 4.0, "North": 1.0, "South": 2.0, "West": 3.0})  # made-up populations
-    summary = G.summarise_by_area(reg, pop)
+    summary = A.summarise_by_area(reg, pop)
     assert list(summary.columns) == [
         "locality", "grants", "amount_awarded_gbp", "population",
         "amount_per_head_gbp", "share_of_amount_pct", "share_of_population_pct",
@@ -119,19 +122,19 @@ def test_default_aggregated_register_matches_independent_groupby(wards, lsoas):
     assert summary["share_of_amount_pct"].sum() == pytest.approx(100.0)
     assert got["share_of_population_pct"]["East"] == pytest.approx(40.0)
 
-    years = G.by_year(reg)
+    years = A.by_year(reg)
     assert years["grants"].sum() == 359 and list(years["award_year"]) == list(range(2013, 2019))
     assert "median_grant_gbp" not in years.columns  # not available for aggregated rows
-    funders = G.by_funder(reg)
+    funders = A.by_funder(reg)
     assert funders.iloc[0]["funder"] == "The Big Lottery Fund" and funders.iloc[0]["grants"] == 281
     indep = raw.groupby(raw["Funding Org:Name"].str.strip())["amount_awarded_total"].sum()  # names are trimmed
     assert funders.set_index("funder")["amount_awarded_gbp"].round(2).to_dict() == indep.round(2).to_dict()
     with pytest.raises(ParameterError, match="grant-level"):
-        G.top_recipients(reg)
+        A.top_recipients(reg)
     with pytest.raises(ParameterError, match="grant-level"):
-        G.budget_vs_spend(reg, 40_000, [2015])
+        A.budget_vs_spend(reg, 40_000, [2015])
 
-    wards_tbl = G.by_ward(reg)
+    wards_tbl = A.by_ward(reg)
     assert len(wards_tbl) == 20 and wards_tbl["grants"].sum() == 359
 
 
@@ -153,7 +156,7 @@ def test_default_grant_level_register(wards, lsoas):
         "no ward or LSOA code to place it by (Beneficiary Location:Geographic Code is blank and "
         "recipient_ward_code_grantnav is blank; postcodes are not looked up)"
     }
-    assert rec.sentence == (
+    assert reconciliation_sentence(rec) == (
         "grants_360giving_walsall.csv: 31 grants (£818,228.00) in 31 rows = 2 placed in a locality (£5,000.00) "
         "+ 29 not placed (£813,228.00) + 0 rejected (£0.00)."
     )
@@ -162,19 +165,19 @@ def test_default_grant_level_register(wards, lsoas):
     wolfson = raw.index[raw["Identifier"] == "360G-wolfson-19908"][0] + 2
     assert reg.placed.set_index("identifier").loc["360G-wolfson-19908", "source_row"] == wolfson
 
-    top = G.top_recipients(reg, n=3)
+    top = A.top_recipients(reg, n=3)
     assert list(top.columns) == [
         "recipient", "recipient_id", "grants", "amount_awarded_gbp", "share_of_amount_pct",
         "first_award_date", "last_award_date",
     ]
     indep = raw.assign(a=raw["Amount Awarded"].astype(float)).groupby("Recipient Org:Identifier")["a"].sum()
     assert top["amount_awarded_gbp"].tolist() == sorted(indep, reverse=True)[:3]
-    years = G.by_year(reg)
+    years = A.by_year(reg)
     assert years.set_index("award_year").loc[2016, "grants"] == 0  # gap years shown as zeros
     assert years["grants"].sum() == 31
-    funders = G.by_funder(reg)
+    funders = A.by_funder(reg)
     assert funders.set_index("funder").loc["Lloyds Bank Foundation for England and Wales", "grants"] == 28
-    south_only = G.by_funder(reg, area="South")
+    south_only = A.by_funder(reg, area="South")
     assert south_only["funder"].tolist() == ["Wolfson Foundation"]
 
 
@@ -218,7 +221,7 @@ def test_duplicate_identifier_keeps_first(bad_register):
     assert_reconciles(bad_register)
     rec = bad_register.reconciliation
     assert (rec.rows_in, rec.rejected_rows, rec.rejected_without_amount) == (12, 10, 5)
-    assert rec.sentence.endswith("5 rejected row(s) have no usable amount in pounds and count as £0.")
+    assert reconciliation_sentence(rec).endswith("5 rejected row(s) have no usable amount in pounds and count as £0.")
 
 
 def test_unknown_ward_code(wards, lsoas, england_codes):
@@ -528,7 +531,7 @@ def test_100k_rows(tmp_path, wards):
 def test_concentration_index_hand_computed():
     # three equal-population units, most deprived first: 60%, 30%, 10% of spend.
     # curve: (1/3, .6), (2/3, .9), (1, 1);  C = 1 - (1/3)(.6 + 1.5 + 1.9) = -1/3
-    res = G.concentration_index(
+    res = E.concentration_index(
         pd.Series({"a": 60.0, "b": 30.0, "c": 10.0}),
         pd.Series({"a": 1, "b": 2, "c": 3}),
         pd.Series({"a": 100, "b": 100, "c": 100}),
@@ -537,7 +540,7 @@ def test_concentration_index_hand_computed():
     assert res.curve["cum_population_share"].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1])
     assert res.curve["cum_amount_share"].tolist() == pytest.approx([0, 0.6, 0.9, 1.0])
     assert res.curve["unit"].tolist() == [None, "a", "b", "c"]
-    assert "more deprived" in res.sentence and "-0.33" in res.sentence
+    assert "more deprived" in concentration_sentence(res) and "-0.33" in concentration_sentence(res)
     # same numbers via the covariance formula C = 2 cov(h, R) / mean(h)
     h = np.array([0.6, 0.3, 0.1])
     R = np.array([1 / 6, 3 / 6, 5 / 6])
@@ -546,25 +549,54 @@ def test_concentration_index_hand_computed():
 
 def test_concentration_index_properties():
     pop = {"a": 10, "b": 30, "c": 60}
-    equal = G.concentration_index({"a": 1, "b": 3, "c": 6}, {"a": 1, "b": 2, "c": 3}, pop)
+    equal = E.concentration_index({"a": 1, "b": 3, "c": 6}, {"a": 1, "b": 2, "c": 3}, pop)
     assert equal.index == pytest.approx(0.0)
-    rich = G.concentration_index({"a": 0, "b": 0, "c": 6}, {"a": 1, "b": 2, "c": 3}, pop)
-    assert rich.index > 0 and "less deprived" in rich.sentence
+    rich = E.concentration_index({"a": 0, "b": 0, "c": 6}, {"a": 1, "b": 2, "c": 3}, pop)
+    assert rich.index > 0 and "less deprived" in concentration_sentence(rich)
     # scores: higher = more deprived gives the mirror image of ranks
-    scored = G.concentration_index({"a": 0, "b": 0, "c": 6}, {"a": 30, "b": 20, "c": 10}, pop, higher_is_more_deprived=True)
+    scored = E.concentration_index({"a": 0, "b": 0, "c": 6}, {"a": 30, "b": 20, "c": 10}, pop, higher_is_more_deprived=True)
     assert scored.index == pytest.approx(rich.index)
     # tied units are merged into one point
-    tied = G.concentration_index({"a": 5, "b": 1, "c": 1}, {"a": 1, "b": 1, "c": 2}, {"a": 1, "b": 1, "c": 1})
+    tied = E.concentration_index({"a": 5, "b": 1, "c": 1}, {"a": 1, "b": 1, "c": 2}, {"a": 1, "b": 1, "c": 1})
     assert len(tied.curve) == 3 and tied.curve["unit"].iloc[1] == "a, b"
-    assert math.isnan(G.concentration_index({"a": 0}, {"a": 1}, {"a": 5}).index)
+    assert math.isnan(E.concentration_index({"a": 0}, {"a": 1}, {"a": 5}).index)
     with pytest.raises(ParameterError, match="no value for unit"):
-        G.concentration_index({"a": 1, "b": 2}, {"a": 1}, {"a": 1, "b": 1})
+        E.concentration_index({"a": 1, "b": 2}, {"a": 1}, {"a": 1, "b": 1})
+
+
+def test_sentences_match_what_the_old_attributes_said(wards, lsoas):
+    """The sentences, now built in present.narrative.grants, are word for word those the old
+    ``ConcentrationResult.sentence`` and ``Reconciliation.sentence`` held (texts copied from them)."""
+    pop = {"a": 100, "b": 100, "c": 100}
+    rank = {"a": 1, "b": 2, "c": 3}
+    cases = [
+        ({"a": 60.0, "b": 30.0, "c": 10.0},
+         "Spend per head is concentrated in the more deprived areas (concentration index -0.33; negative = pro-poor)."),
+        ({"a": 10.0, "b": 30.0, "c": 60.0},
+         "Spend per head is concentrated in the less deprived areas (concentration index +0.33; "
+         "positive = favours the less deprived)."),
+        ({"a": 5.0, "b": 5.0, "c": 5.0},
+         "Spend per head is about the same in more and less deprived areas (concentration index +0.00)."),
+        ({"a": 0.0, "b": 0.0, "c": 0.0}, "There is no spend, so the concentration index is undefined."),
+    ]
+    for amounts, expected in cases:
+        assert concentration_sentence(E.concentration_index(amounts, rank, pop)) == expected
+
+    small = read(FIX / "valid_small.csv", wards, lsoas=lsoas)
+    assert reconciliation_sentence(small.reconciliation) == (
+        "valid_small.csv: 7 grants (£4,850.50) in 7 rows = 3 placed in a locality (£3,300.50) + "
+        "3 not placed (£1,550.00) + 1 rejected (£0.00); 1 rejected row(s) have no usable amount in pounds and count as £0."
+    )
+    by_ap = read(FIX / "valid_small.csv", wards, lsoas=lsoas, area_col="area_partnership")
+    assert reconciliation_sentence(by_ap.reconciliation).startswith(
+        "valid_small.csv: 7 grants (£4,850.50) in 7 rows = 3 placed in an area partnership (£3,300.50) + "
+    )
 
 
 def test_allocation_model_hand_calculation():
     pop = pd.Series({"A": 100.0, "B": 300.0})
     dep = pd.Series({"A": 30.0, "B": 0.0})
-    out = G.allocation_model(pop, dep, 1000, base_share=0.2, weight_population=0.5, weight_deprivation=0.5)
+    out = E.allocation_model(pop, dep, 1000, base_share=0.2, weight_population=0.5, weight_deprivation=0.5)
     # base 200 -> 100 each; rest 800: population half 400 -> 100 / 300; deprivation half 400 -> 400 / 0
     got = out.set_index("area")
     assert got["base_gbp"].tolist() == [100.0, 100.0]
@@ -574,21 +606,21 @@ def test_allocation_model_hand_calculation():
     assert out["allocation_gbp"].sum() == pytest.approx(1000.0)
     assert got.loc["A", "allocation_per_head_gbp"] == pytest.approx(6.0)
 
-    for bad in [dict(weight_population=0.6, weight_deprivation=0.6), dict(weight_population=1.2, weight_deprivation=-0.2)]:
+    for bad in [{"weight_population": 0.6, "weight_deprivation": 0.6}, {"weight_population": 1.2, "weight_deprivation": -0.2}]:
         with pytest.raises(ParameterError):
-            G.allocation_model(pop, dep, 1000, 0.2, **bad)
+            E.allocation_model(pop, dep, 1000, 0.2, **bad)
     with pytest.raises(ParameterError, match="add up to 1"):
-        G.allocation_model(pop, dep, 1000, 0.2, 0.3, 0.3)
+        E.allocation_model(pop, dep, 1000, 0.2, 0.3, 0.3)
     with pytest.raises(ParameterError, match="base_share"):
-        G.allocation_model(pop, dep, 1000, 1.5, 0.5, 0.5)
+        E.allocation_model(pop, dep, 1000, 1.5, 0.5, 0.5)
     with pytest.raises(ParameterError, match="does not match"):
-        G.allocation_model(pop, {"A": 1, "C": 2}, 1000, 0.2, 0.5, 0.5)
+        E.allocation_model(pop, {"A": 1, "C": 2}, 1000, 0.2, 0.5, 0.5)
 
 
 def test_allocation_sensitivity():
     pop = {"A": 100.0, "B": 300.0}
     dep = {"A": 30.0, "B": 10.0}
-    out = G.allocation_sensitivity(pop, dep, 1000, base_share=0.2, steps=11)
+    out = E.allocation_sensitivity(pop, dep, 1000, base_share=0.2, steps=11)
     assert len(out) == 22 and out["weight_deprivation"].round(6).unique().tolist() == [round(i / 10, 6) for i in range(11)]
     assert out.groupby("weight_deprivation")["allocation_gbp"].sum().to_numpy() == pytest.approx(np.full(11, 1000.0))
     a = out.loc[out["area"] == "A"].sort_values("weight_deprivation")["allocation_gbp"].to_numpy()
@@ -599,8 +631,8 @@ def test_allocation_sensitivity():
 def test_fair_share(wards):
     reg = read(AGGREGATED, wards)
     pop = pd.Series({"East": 1.0, "North": 1.0, "South": 1.0, "West": 1.0})
-    summary = G.summarise_by_area(reg, pop)
-    fair = G.fair_share(summary, {"East": 10, "North": 40, "South": 40, "West": 10})
+    summary = A.summarise_by_area(reg, pop)
+    fair = E.fair_share(summary, {"East": 10, "North": 40, "South": 40, "West": 10})
     got = fair.set_index("locality")
     assert got["share_of_deprived_pct"].tolist() == pytest.approx([10, 40, 40, 10])
     total = summary["amount_awarded_gbp"].sum()
@@ -612,15 +644,15 @@ def test_fair_share(wards):
 def test_summary_zeros_and_period(wards, lsoas):
     reg = read(FIX / "valid_small.csv", wards, lsoas=lsoas)
     pop = {"East": 10, "North": 10, "South": 10, "West": 10}
-    s = G.summarise_by_area(reg, pop).set_index("locality")
+    s = A.summarise_by_area(reg, pop).set_index("locality")
     assert s.loc["West", "grants"] == 0 and s.loc["West", "amount_awarded_gbp"] == 0.0  # zeros included
     assert s["grants"].sum() == 3
-    s2015 = G.summarise_by_area(reg, pop, period=(2015, 2016)).set_index("locality")
+    s2015 = A.summarise_by_area(reg, pop, period=(2015, 2016)).set_index("locality")
     assert s2015["grants"].to_dict() == {"East": 1, "North": 0, "South": 1, "West": 0}
-    ap = G.summarise_by_area(reg, {str(i): 1 for i in range(1, 7)}, area_col="area_partnership")
+    ap = A.summarise_by_area(reg, {str(i): 1 for i in range(1, 7)}, area_col="area_partnership")
     assert list(ap.columns)[0] == "area_partnership" and len(ap) == 6
     with pytest.raises(ParameterError, match="missing South"):
-        G.summarise_by_area(reg, {"East": 1, "North": 1, "West": 1})
+        A.summarise_by_area(reg, {"East": 1, "North": 1, "West": 1})
 
 
 # ---------------------------------------------------------------------------
@@ -655,7 +687,7 @@ def test_example_script_is_deterministic_and_illustrative(tmp_path, wards):
 
     reg = read(out1, wards)
     assert reg.rejected.empty and reg.unplaced.empty
-    budget = G.budget_vs_spend(reg, 40_000, [2013, "2014/15", 2015], area_col="area_partnership")
+    budget = A.budget_vs_spend(reg, 40_000, [2013, "2014/15", 2015], area_col="area_partnership")
     assert len(budget) == 18 and set(budget["financial_year"]) == {"2013/14", "2014/15", "2015/16"}
     assert budget["spend_gbp"].sum() == pytest.approx(reg.reconciliation.placed_gbp)
     assert budget["budget_gbp"].eq(40_000).all()

@@ -6,20 +6,24 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from reviewpack import groupings
-from reviewpack.config import grouping_pack_params, slug
-from reviewpack.errors import DataFileError, ParameterError
-from reviewpack.pack import PackData
-
 from conftest import RAW
+
+from reviewpack.analysis import groupings
+from reviewpack.analysis.sections import Pack
+from reviewpack.config.selections import grouping_pack_params, slug
+from reviewpack.errors import DataFileError, ParameterError
+from reviewpack.ingest import groupings as grouping_files
+from reviewpack.ingest.inputs import PackInputs
+from reviewpack.present.narrative.options import balance_sentences
 
 WARDS = sorted(pd.read_csv(RAW / "walsall_ward_locality.csv")["ward_code"])
 
 
 @pytest.fixture(scope="module")
-def comparison(borough: PackData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return borough.grouping_comparison()
+def comparison(borough: Pack) -> tuple[pd.DataFrame, pd.DataFrame]:
+    options = borough.options
+    assert options is not None
+    return options.comparison(), options.balance()
 
 
 def test_contract_columns(comparison) -> None:
@@ -60,7 +64,7 @@ def test_localities_are_more_balanced_than_area_partnerships(comparison) -> None
     b = balance.set_index("grouping")
     assert b.loc["locality", "population_cv_pct"] < b.loc["area_partnership", "population_cv_pct"]
     assert b.loc["locality", "demand_cv_pct"] < b.loc["area_partnership", "demand_cv_pct"]
-    sentences = groupings.balance_sentences(balance, {"locality": "Locality", "area_partnership": "Area Partnership"})
+    sentences = balance_sentences(balance, {"locality": "Locality", "area_partnership": "Area Partnership"})
     assert sentences[0].startswith("Population is most evenly spread across the Locality areas")
 
 
@@ -69,7 +73,7 @@ def test_demand_index_by_hand() -> None:
         "lsoa_code": ["a", "b"], "ward_code": ["w1", "w2"], "quintile": [1, 5],
         "all": [100, 100], "0-15": [20, 10], "16-64": [60, 80], "65+": [20, 10],
     })
-    g = groupings.Grouping("g", "G", pd.DataFrame({"ward_code": ["w1", "w2"], "area": ["A", "B"]}))
+    g = grouping_files.Grouping("g", "G", pd.DataFrame({"ward_code": ["w1", "w2"], "area": ["A", "B"]}))
     out = groupings.compare(frame, g, 2.0, {1: 1.5, 5: 1.0}).set_index("area")
     a, b = (60 + 2 * 40) * 1.5, (80 + 2 * 20) * 1.0  # 210 and 120
     assert out.loc["A", "demand_index"] == pytest.approx(100 * a / (a + b))
@@ -95,7 +99,7 @@ def test_bad_grouping_is_refused_with_the_wards_listed(tmp_path: Path, edit, fra
     f = tmp_path / "mine.csv"
     edit(t).to_csv(f, index=False)
     with pytest.raises(DataFileError) as exc:
-        groupings.load_grouping(f, "locality", "mine", "Mine", WARDS)
+        grouping_files.load_grouping(f, "locality", "mine", "Mine", WARDS)
     assert fragment in str(exc.value) and "mine.csv" in str(exc.value)
 
 
@@ -112,8 +116,8 @@ def test_grouping_packs(root: Path) -> None:
 
 def test_area_partnership_pack_data(root: Path) -> None:
     p = grouping_pack_params(root, "area_partnership")["walsall-south"]
-    data = PackData(root=root, params=p)
-    table = data.population_table()
+    data = Pack(PackInputs(root, p))
+    table = data.population.table()
     assert "area_partnership" in table.columns
     census = table[(table["year"] == 2021) & (table["age_band"] == "all")].set_index("area_partnership")["population"]
     assert census["Walsall South"] == 61_992  # = South locality (AP 4)

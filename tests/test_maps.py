@@ -1,4 +1,5 @@
-"""Tests for reviewpack.maps: TopoJSON decoding, boundary arcs and the decile map."""
+"""Tests for the maps: TopoJSON decoding and boundary arcs (reviewpack.ingest.boundaries), the decile map
+(reviewpack.present.maps) and its alt text (reviewpack.present.narrative.maps)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 
-from reviewpack import maps
 from reviewpack.errors import DataFileError, ParameterError, ReconciliationError
+from reviewpack.ingest import boundaries
+from reviewpack.present import maps
+from reviewpack.present.narrative.maps import map_alt_text
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 LSOA21 = RAW / "walsall_lsoa_2021.geojson"
@@ -40,8 +43,8 @@ def lsoa21_to_area() -> pd.Series:
 
 
 @pytest.fixture(scope="module")
-def topo() -> maps.Topology:
-    return maps.read_topojson(WARDS_TOPO)
+def topo() -> boundaries.Topology:
+    return boundaries.read_topojson(WARDS_TOPO)
 
 
 def _by_gid(fig, gid):
@@ -58,8 +61,8 @@ def _luminance(hex_colour: str) -> float:
 
 def test_topojson_decoding_matches_the_geojson_wards(topo):
     assert len(topo.codes) == 20 and topo.codes[0] == "E05001301"
-    rings = maps.topology_polygons(topo)
-    geo = maps.read_geojson_polygons(WARDS_GEO, "WD13CD")
+    rings = boundaries.topology_polygons(topo)
+    geo = boundaries.read_geojson_polygons(WARDS_GEO, "WD13CD")
     assert set(rings) == set(geo)
     for code, polys in rings.items():
         mine = np.concatenate([r for p in polys for r in p])
@@ -78,7 +81,7 @@ def test_topojson_decoding_matches_the_geojson_wards(topo):
 
 
 def test_boundary_arcs_find_locality_edges(topo, ward_to_area):
-    arcs = maps.boundary_arcs(topo, ward_to_area)
+    arcs = boundaries.boundary_arcs(topo, ward_to_area)
     assert len(arcs["outer"]) == 16 and len(arcs["area"]) == 14 and len(arcs["ward"]) == 26
     assert len(set(arcs["outer"]) | set(arcs["area"]) | set(arcs["ward"])) == len(topo.arcs)
     # check independently from the raw file: who uses each area arc?
@@ -94,7 +97,7 @@ def test_boundary_arcs_find_locality_edges(topo, ward_to_area):
         assert len(users[i]) == 2 and len({ward_to_area[w] for w in users[i]}) == 1
     assert all(len(users[i]) == 1 for i in arcs["outer"])
     with pytest.raises(ReconciliationError, match="have no area"):
-        maps.boundary_arcs(topo, ward_to_area.iloc[1:])
+        boundaries.boundary_arcs(topo, ward_to_area.iloc[1:])
 
 
 def test_decile_map_draws_one_patch_per_lsoa(deciles25, ward_to_area, topo):
@@ -108,7 +111,7 @@ def test_decile_map_draws_one_patch_per_lsoa(deciles25, ward_to_area, topo):
     # decile 1 is the darkest colour and the palette lightens steadily
     lum = [_luminance(c) for c in maps.DECILE_COLOURS]
     assert lum == sorted(lum) and len(set(maps.DECILE_COLOURS)) == 10
-    arcs = maps.boundary_arcs(topo, ward_to_area)
+    arcs = boundaries.boundary_arcs(topo, ward_to_area)
     assert len(_by_gid(fig, "area-boundaries").get_segments()) == len(arcs["area"]) + len(
         arcs["outer"]
     )
@@ -147,22 +150,22 @@ def test_lsoa_2011_map_and_missing_values(ward_to_area, deciles25):
 def test_map_errors(deciles25, ward_to_area):
     with pytest.raises(ParameterError, match="highlight_area 'Middle'"):
         maps.decile_map(LSOA21, deciles25, WARDS_TOPO, ward_to_area, highlight_area="Middle")
-    wrong = pd.Series(1, index=["E0000000%d" % i for i in range(5)])
+    wrong = pd.Series(1, index=[f"E0000000{i}" for i in range(5)])
     with pytest.raises(ReconciliationError, match="same LSOA vintage"):
         maps.decile_map(LSOA21, wrong, WARDS_TOPO, ward_to_area)
     with pytest.raises(ParameterError, match="1..10"):
         maps.decile_map(LSOA21, deciles25 * 2, WARDS_TOPO, ward_to_area)
     with pytest.raises(DataFileError, match="was not found"):
-        maps.read_geojson_polygons(RAW / "missing.geojson")
+        boundaries.read_geojson_polygons(RAW / "missing.geojson")
 
 
 def test_map_alt_text_describes_the_map(deciles25, lsoa21_to_area):
-    text = maps.map_alt_text(deciles25, lsoa21_to_area, highlight_area="North", place="Walsall",
+    text = map_alt_text(deciles25, lsoa21_to_area, highlight_area="North", place="Walsall",
                              vintage_label="IoD2025")
     assert text.startswith("Map of Walsall's 169 neighbourhoods")
     assert "42 are in that most deprived 10%" in text
     assert "North 20 of 34, South 16 of 36, West 5 of 42, East 1 of 57" in text
     assert "the North locality is outlined" in text
     assert text.endswith(".")
-    plain = maps.map_alt_text(deciles25)
+    plain = map_alt_text(deciles25)
     assert "the 169 neighbourhoods" in plain and "North" not in plain

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from reviewpack.cli import main
-
-from conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -43,7 +42,7 @@ def test_out_that_would_destroy_something_is_refused(tmp_path: Path, capsys: pyt
 
 
 def test_an_empty_folder_or_an_earlier_build_is_accepted(tmp_path: Path) -> None:
-    from reviewpack.build import check_out_dir
+    from reviewpack.pipeline.plan import check_out_dir
 
     check_out_dir(ROOT, tmp_path / "new")
     (tmp_path / "empty").mkdir()

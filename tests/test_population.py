@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from reviewpack import population
-from reviewpack.errors import DataFileError
-from reviewpack.pack import PackData
-
 from conftest import RAW
+
+from reviewpack.analysis import population
+from reviewpack.analysis.sections import Pack
+from reviewpack.errors import DataFileError
+from reviewpack.ingest import population as population_files
 
 # Published / documented totals (data/raw/SOURCES.md §1, §3, §11)
 WALSALL_TOTALS = {2012: 270_924, 2017: 281_293, 2019: 285_478, 2020: 286_716, 2021: 284_106}
@@ -18,8 +18,8 @@ CENSUS_BY_LOCALITY = {"North": 59_825, "South": 61_992, "East": 89_080, "West": 
 
 
 @pytest.fixture(scope="module")
-def table(borough: PackData) -> pd.DataFrame:
-    return borough.population_table()
+def table(borough: Pack) -> pd.DataFrame:
+    return borough.population.table()
 
 
 def test_contract_columns_and_bands(table: pd.DataFrame) -> None:
@@ -61,7 +61,7 @@ def test_bands_against_independent_sum_of_single_years(table: pd.DataFrame) -> N
         assert t[t["age_band"] == "0-15"].set_index("locality")["population"].to_dict() == expect_kids
 
 
-def test_2014_is_interpolated_and_flagged(borough: PackData, table: pd.DataFrame) -> None:
+def test_2014_is_interpolated_and_flagged(borough: Pack, table: pd.DataFrame) -> None:
     panel = pd.read_csv(RAW / "population_lsoa_walsall_broadage_panel.csv")
     lk = pd.read_csv(RAW / "lsoa11_ward_lookup_walsall.csv").set_index("LSOA11CD")["locality"]
     panel["locality"] = panel["lsoa11_code"].map(lk)
@@ -87,8 +87,8 @@ def test_no_extrapolation() -> None:
     assert out.loc[out["year"] == 2013, "population"].item() == pytest.approx(1 + 1 / 3)
 
 
-def test_dependency_ratios(borough: PackData) -> None:
-    dep = population.dependency_ratios(borough.population_by_area)
+def test_dependency_ratios(borough: Pack) -> None:
+    dep = population.dependency_ratios(borough.population.by_area)
     assert set(dep["year"]) == {2017, 2019, 2020, 2021}
     census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
     north = census[census["locality"] == "North"]
@@ -97,16 +97,16 @@ def test_dependency_ratios(borough: PackData) -> None:
     assert got == pytest.approx(expected)
 
 
-def test_age_profile_sums_to_100(borough: PackData) -> None:
-    prof = population.age_profile(borough.single_year_of_age, borough.areas11, 2020, "North")
+def test_age_profile_sums_to_100(borough: Pack) -> None:
+    prof = population.age_profile(borough.inputs.single_year_of_age, borough.inputs.areas11, 2020, "North")
     assert list(prof["age"]) == list(range(91))
     assert prof["borough_pct"].sum() == pytest.approx(100)
     assert prof["area_pct"].sum() == pytest.approx(100)
     with pytest.raises(DataFileError, match=r"No single-year-of-age data for 2018; available: 2017, 2019, 2020"):
-        population.age_profile(borough.single_year_of_age, borough.areas11, 2018, None)
+        population.age_profile(borough.inputs.single_year_of_age, borough.inputs.areas11, 2018, None)
 
 
-def test_reconciliation_records_totals(borough: PackData) -> None:
+def test_reconciliation_records_totals(borough: Pack) -> None:
     rec = borough.reconciliation()
     assert rec["population_totals_by_year"] == {str(k): v for k, v in {**WALSALL_TOTALS, 2015: rec["population_totals_by_year"]["2015"]}.items()}
     assert rec["lsoa11_one_area_each"] == {"lsoas": 167, "areas": 4}
@@ -117,17 +117,17 @@ def test_negative_population_is_refused(tmp_path) -> None:
     panel.loc[5, "age_0_15"] = -3
     f = tmp_path / "panel.csv"
     panel.to_csv(f, index=False)
-    with pytest.raises(DataFileError, match=r"row 7, column 'age_0_15': population must be a non-negative number, got '-3'"):
-        population.load_lsoa_population(f)
+    with pytest.raises(DataFileError, match=r"row 7, column 'age_0_15': population must be a non-negative number, got '-3'") as exc:
+        population_files.load_lsoa_population(f)
+    assert (exc.value.file, exc.value.row, exc.value.column) == (str(f), 7, "age_0_15")
 
 
 def test_key_messages_for_a_locality_against_the_census_file(north) -> None:
     """North's age-mix message, checked against sums of the raw Census 2021 file (LSOA -> ward -> locality)."""
     import pandas as pd
-
-    from reviewpack import narrative
-
     from conftest import RAW
+
+    from reviewpack.present.narrative import messages
 
     census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
     wards = pd.read_csv(RAW / "walsall_ward_locality.csv").set_index("ward_code")["locality"]
@@ -136,7 +136,7 @@ def test_key_messages_for_a_locality_against_the_census_file(north) -> None:
     kids, old = 100 * mine["age_0_15"].sum() / mine["total_usual_residents"].sum(), 100 * mine["age_65_plus"].sum() / mine["total_usual_residents"].sum()
     kids_b = 100 * census["age_0_15"].sum() / census["total_usual_residents"].sum()
     old_b = 100 * census["age_65_plus"].sum() / census["total_usual_residents"].sum()
-    msgs = narrative.population_messages(north.population_table(), "North", "Walsall", "locality", 2014)
+    msgs = messages.population_messages(north.population.table(), "North", "Walsall", "locality", 2014)
     assert msgs[0] == f"North had {mine['total_usual_residents'].sum():,} residents at Census 2021: " \
         f"{100 * mine['total_usual_residents'].sum() / census['total_usual_residents'].sum():.1f}% of Walsall's 284,106."
     assert msgs[-1] == (f"Children (0-15) are {kids:.1f}% of North's residents (Walsall: {kids_b:.1f}%); "

@@ -19,15 +19,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import RAW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewpack import grants as G
-from reviewpack.deprivation import borough_quintiles, ntile
+from reviewpack.analysis.ranks import borough_quintiles, ntile
 from reviewpack.errors import GrantsError, ReconciliationError
-from reviewpack.geography import check_one_area_per_lsoa, lsoa_areas
-
-from conftest import RAW
+from reviewpack.ingest import threesixtygiving as G
+from reviewpack.ingest.geography import check_one_area_per_lsoa, lsoa_areas
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 IO = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -128,7 +127,7 @@ def test_every_lsoa_gets_exactly_one_area(geo) -> None:
     assert sorted(out["lsoa_code"]) == sorted(lookup["lsoa_code"]) and not out["lsoa_code"].duplicated().any()
     expect = dict(zip(wards["ward_code"], wards["area"]))
     assert all(expect[w] == a for w, a in zip(out["ward_code"], out["area"]))
-    assert check_one_area_per_lsoa(out) == {"lsoas": len(lookup), "areas": len(set(expect[w] for w in lookup["ward_code"]))}
+    assert check_one_area_per_lsoa(out) == {"lsoas": len(lookup), "areas": len({expect[w] for w in lookup["ward_code"]})}
 
 
 @FAST
@@ -185,7 +184,7 @@ def _read_or_grants_error(path: Path, wards: pd.DataFrame) -> G.Register | None:
         assert "Traceback" not in str(exc)
         return None
     rec = reg.reconciliation
-    assert rec.balanced, rec.sentence
+    assert rec.balanced, rec.summary()
     assert rec.rows_in == len(reg.placed) + len(reg.unplaced) + len(reg.rejected)
     rows = pd.concat([reg.placed["source_row"], reg.unplaced["source_row"], reg.rejected["source_row"]])
     assert not rows.duplicated().any()

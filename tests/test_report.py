@@ -6,12 +6,13 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from reviewpack import report
+from reviewpack.present import display, tables
+from reviewpack.present.narrative.text import md_escape
 
 
 def test_table_html_escapes_data_and_formats_numbers() -> None:
     df = pd.DataFrame({"name": ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"], "amount": [1234567.0, -5.0]})
-    out = report.table_html(df, "Grants & more", formats={"amount": "{:,.0f}"}, csv_href="tables/x/y.csv")
+    out = tables.table_html(df, "Grants & more", formats={"amount": "{:,.0f}"}, csv_href="tables/x/y.csv")
     assert "<script>" not in out and "<img src=x" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert '<td class="num">1,234,567</td>' in out
@@ -25,21 +26,21 @@ def test_table_html_escapes_data_and_formats_numbers() -> None:
     [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+cmd", "'+cmd"), ("@SUM(A1)", "'@SUM(A1)"), ("-12.5", "-12.5"), ("-x", "'-x"), ("Walsall", "Walsall"), (-3, -3)],
 )
 def test_csv_formula_injection_neutralised(value: object, expected: object) -> None:
-    assert report.neutralise_csv_cell(value) == expected
+    assert tables.neutralise_csv_cell(value) == expected
 
 
 def test_table_csv_keeps_negative_numbers() -> None:
     df = pd.DataFrame({"t": ["=1+1", "ok"], "n": [-1.5, 2.0]})
-    assert report.table_csv(df) == "t,n\n'=1+1,-1.5\nok,2.0\n"
+    assert tables.table_csv(df) == "t,n\n'=1+1,-1.5\nok,2.0\n"
 
 
 def test_show_figure_requires_alt_text() -> None:
     with pytest.raises(ValueError, match="alt text"):
-        report.show_figure(Figure(), "  ")
+        display.show_figure(Figure(), "  ")
 
 
 def test_md_escape_neutralises_markup() -> None:
-    assert report.md_escape("<b>[x](y)</b>") == "&lt;b&gt;\\[x\\]\\(y\\)&lt;/b&gt;"
+    assert md_escape("<b>[x](y)</b>") == "&lt;b&gt;\\[x\\]\\(y\\)&lt;/b&gt;"
 
 
 @pytest.mark.parametrize("n_areas", [3, 12])
@@ -49,7 +50,7 @@ def test_grouped_bars_with_every_value_zero_draws_without_warnings(n_areas: int)
     otherwise be printed into the executed notebook."""
     import warnings
 
-    from reviewpack import charts
+    from reviewpack.present import charts
 
     table = pd.DataFrame({"area": [f"Ward {i}" for i in range(n_areas)], "edition": "IoD2025", "pct": 0.0})
     with warnings.catch_warnings():
@@ -65,7 +66,7 @@ def test_export_drops_warnings_printed_by_a_cell() -> None:
     without the warning (readers see a report, not a notebook)."""
     import nbformat
 
-    from reviewpack.publish import export_html
+    from reviewpack.pipeline.publish import export_html
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x")

@@ -15,15 +15,14 @@ import difflib
 import hashlib
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT
 
 from reviewpack.cli import main
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +90,7 @@ def test_source_date_epoch_drives_every_date(two_builds: tuple[Path, Path]) -> N
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["build_date"] == EPOCH_DATE
     today = date.today()
-    if today != datetime.fromtimestamp(EPOCH, tz=timezone.utc).date():
+    if today != datetime.fromtimestamp(EPOCH, tz=UTC).date():
         stamps = (f"{today.day} {today:%B %Y}", today.isoformat(), today.strftime("%d/%m/%Y"))
     else:  # pragma: no cover - only on 14 November 2023
         stamps = ()
@@ -153,10 +152,10 @@ def test_failing_build_leaves_the_last_good_output_unchanged(
     _assert_unchanged(out, before, siblings)
 
     # late: north's notebook fails while borough's runs (or has built)
-    nb_path = project_copy / "notebooks" / "pack.ipynb"
+    nb_path = project_copy / "notebooks" / "population.ipynb"
     nb = nbformat.read(nb_path, as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell(
-        'if P.area == "North":\n    raise RuntimeError("MADE-UP TEST FAILURE in the north pack")'))
+    nb.cells.insert(4, nbformat.v4.new_code_cell(
+        'if P.scope.area == "North":\n    raise RuntimeError("MADE-UP TEST FAILURE in the north pack")'))
     nbformat.write(nb, nb_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     code = main(["--project", str(project_copy), "build", "--no-cache", "--pack", "borough", "--pack", "north", "--out", str(out)])

@@ -28,12 +28,11 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import ROOT
 
 from reviewpack.cli import main
 from reviewpack.config import read_yaml
 from reviewpack.errors import ParameterError
-
-from conftest import ROOT
 
 TESTS = Path(__file__).resolve().parent
 REGISTER = TESTS / "bad_inputs" / "safe_text" / "xss_register.csv"
@@ -249,8 +248,9 @@ def test_csv_cells_cannot_run_as_formulas(built: dict[str, Any]) -> None:
 
 
 def test_neutralise_csv_cell_unit() -> None:
-    from reviewpack.report import neutralise_csv_cell, table_csv
     import pandas as pd
+
+    from reviewpack.present.tables import neutralise_csv_cell, table_csv
 
     for formula in ("=1+2", "+SUM(1,2)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")", "\t=1", "\r=1", "-", "+"):
         assert neutralise_csv_cell(formula) == "'" + formula
@@ -295,7 +295,7 @@ def test_yaml_python_tags_are_refused(tmp_path: Path) -> None:
 
 def test_sources_register_python_tag_is_refused(tmp_path: Path) -> None:
     from reviewpack.errors import DataFileError
-    from reviewpack.methodology import load_register
+    from reviewpack.ingest.register import load_register
 
     pwned = tmp_path / "PWNED"
     (tmp_path / "sources.yaml").write_text(f'sources: !!python/object/apply:os.system ["touch {pwned}"]\n', encoding="utf-8")
@@ -332,7 +332,7 @@ def test_papermill_injects_parameters_as_literals(tmp_path: Path) -> None:
 def test_parameters_block_cannot_be_closed_by_a_value(tmp_path: Path) -> None:
     from nbconvert.filters.markdown import markdown2html
 
-    from reviewpack.methodology import notes_markdown
+    from reviewpack.present.narrative.methodology import notes_markdown
 
     for title in (_title(tmp_path / "PWNED"), "a\n````\n<img src=x onerror=alert(1)>\n````", "x\n~~~\n<script>alert(1)</script>"):
         rendered = markdown2html(notes_markdown(ROOT / "data", {"title": title}, []))

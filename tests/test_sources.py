@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reviewpack.errors import ChecksumError, DataFileError
-from reviewpack.sources import read_checksums, read_csv_checked, sha256_file, verify_checksums
+from reviewpack.ingest.files import read_checksums, read_csv_checked, sha256_file, verify_checksums
 
 
 def test_every_raw_file_is_registered_and_intact(root: Path) -> None:
@@ -43,8 +43,9 @@ def test_sha256_matches_known_digest(root: Path) -> None:
 def test_read_csv_checked_missing_column(tmp_path: Path) -> None:
     f = tmp_path / "x.csv"
     f.write_text("a,b\n1,2\n")
-    with pytest.raises(DataFileError, match=r"Population file '.*x.csv' is missing column\(s\) 'c'"):
+    with pytest.raises(DataFileError, match=r"Population file '.*x.csv' is missing column\(s\) 'c'") as exc:
         read_csv_checked(f, ["a", "c"], label="Population")
+    assert (exc.value.file, exc.value.column) == (str(f), "c")
 
 
 def test_read_csv_checked_truncated(tmp_path: Path) -> None:

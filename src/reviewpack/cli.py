@@ -156,8 +156,9 @@ def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float, un
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the packs; print a summary table."""
-    from .build import default_jobs, up_to_date
-    from .executors import check_request
+    from .pipeline.cache import up_to_date
+    from .pipeline.executors import check_request
+    from .pipeline.plan import default_jobs
 
     start = time.perf_counter()
     # pack names are lower case and ONS codes upper case: accept either spelling
@@ -181,7 +182,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             _summary([(p, "cached", 0.0) for p in packs], out_dir, start, unchanged=True)
             return EXIT_OK
 
-    from .build import build, plan_build
+    from .pipeline.build import build
+    from .pipeline.plan import plan_build
 
     plan = plan_build(
         root=args.project, packs=args.pack or None, extra_params=args.params, out_dir=args.out,

@@ -1,0 +1,118 @@
+"""One object per pack section, each carrying its inputs and its basis as data.
+
+A notebook opens the pack and takes the section it narrates::
+
+    from reviewpack.analysis.sections import Pack
+
+    P = Pack.open("north")                 # or Pack.from_params(params) inside a build
+    dep = P.deprivation                    # DeprivationSection
+    dep.latest                             # EditionBasis(edition=2025, lsoa_geography=2021, population='census2021', ...)
+    dep.quintile_distribution()            # the table behind section "Deprivation"
+
+``P.grants`` is ``None`` when no grant register is configured, ``P.options`` when the pack is
+not the whole local authority's or no boundary options are configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ...config import PackParams, find_project_root, load_pack_params
+from ...ingest import geography
+from ...ingest.inputs import PackInputs
+from ..basis import Scope
+from .deprivation import DeprivationSection
+from .grants import GrantsSection
+from .options import OptionsSection
+from .population import PopulationSection
+
+__all__ = ["DeprivationSection", "GrantsSection", "OptionsSection", "Pack", "PopulationSection"]
+
+
+@dataclass
+class Pack:
+    """A pack's inputs and its sections.
+
+    Attributes
+    ----------
+    inputs : PackInputs
+        The input frames, read once.
+    """
+
+    inputs: PackInputs
+
+    @classmethod
+    def open(cls, pack: str, root: Path | None = None, extra_params: list[Path] | None = None) -> Pack:
+        """Load and validate ``params/<pack>.yaml`` (merged over the defaults) and open the pack."""
+        root = find_project_root(root)
+        return cls(PackInputs(root, load_pack_params(root, pack, extra_params)))
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], root: Path | None = None) -> Pack:
+        """Open a pack from already-resolved parameters (what ``reviewpack build`` passes to a notebook)."""
+        return cls(PackInputs(find_project_root(root), PackParams.model_validate(params)))
+
+    @property
+    def params(self) -> PackParams:
+        """The pack's validated parameters."""
+        return self.inputs.params
+
+    @cached_property
+    def scope(self) -> Scope:
+        """The pack's local authority, area and grouping."""
+        p = self.params
+        return Scope(
+            pack=p.pack,
+            la_code=p.local_authority.code,
+            la_name=p.local_authority.name,
+            area=p.area,
+            grouping=p.geography.grouping,
+            grouping_label=p.geography.grouping_label,
+            areas=tuple(geography.area_order(self.inputs.wards)),
+        )
+
+    @cached_property
+    def population(self) -> PopulationSection:
+        """Population demand."""
+        return PopulationSection(self.inputs, self.scope)
+
+    @cached_property
+    def deprivation(self) -> DeprivationSection:
+        """Deprivation, every configured IoD edition."""
+        return DeprivationSection(self.inputs, self.scope)
+
+    @cached_property
+    def grants(self) -> GrantsSection | None:
+        """Grant funding (``None`` when no register is configured)."""
+        if self.params.grants is None:
+            return None
+        return GrantsSection(self.inputs, self.scope, self.population, self.deprivation)
+
+    @cached_property
+    def options(self) -> OptionsSection | None:
+        """Boundary options (``None`` for an area's pack, or when no options are configured)."""
+        if self.scope.area or not self.params.groupings.options:
+            return None
+        return OptionsSection(self.inputs, self.scope, self.deprivation)
+
+    def reconciliation(self) -> dict[str, Any]:
+        """Run the build's checks on every input; raise on failure, return what was checked.
+
+        Every configured input is loaded here, before any notebook runs, so a bad file is a clear
+        error (exit 2) rather than a failure half-way through a pack.
+        """
+        out: dict[str, Any] = {}
+        for name, areas in (("lsoa11_one_area_each", self.inputs.areas11), ("lsoa21_one_area_each", self.inputs.areas21)):
+            if areas is not None:
+                out[name] = geography.check_one_area_per_lsoa(areas)
+        out.update(self.population.check())
+        self.inputs.files_read()
+        self.deprivation.check()
+        if self.params.groupings.options:
+            OptionsSection(self.inputs, self.scope, self.deprivation).comparison()
+        if self.grants is not None:
+            out["grants"] = self.grants.check()
+        return out

@@ -1,0 +1,115 @@
+"""Population demand: residents by area, year and age band; growth; dependency; age profile."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import pandas as pd
+
+from ...errors import ParameterError
+from ...ingest import population as population_files
+from ...ingest.inputs import PackInputs
+from .. import population
+from ..basis import PopulationBasis, Scope
+
+
+class PopulationSection:
+    """Residents of each area, from the LSOA population files, with interpolated estimate years.
+
+    Parameters
+    ----------
+    inputs : PackInputs
+        The pack's input frames.
+    scope : Scope
+        The pack's area and grouping.
+    """
+
+    def __init__(self, inputs: PackInputs, scope: Scope) -> None:
+        self.inputs = inputs
+        self.scope = scope
+        self.params = inputs.params.population
+
+    @cached_property
+    def by_area(self) -> pd.DataFrame:
+        """Residents by year, area and band: the data years plus the interpolated estimates (column ``area``)."""
+        i = self.inputs
+        data_years = population.population_by_area(i.lsoa_population, i.areas11, i.areas21)
+        return population.interpolate_years(data_years, self.params.estimate_years)
+
+    @cached_property
+    def basis(self) -> PopulationBasis:
+        """Years, estimates, the latest year and the council's baseline year."""
+        t = self.by_area
+        return PopulationBasis(
+            years=tuple(sorted(int(y) for y in t["year"].unique())),
+            estimated_years=tuple(sorted(int(y) for y in t.loc[t["estimated"], "year"].unique())),
+            latest_year=int(t["year"].max()),
+            baseline_year=self.params.baseline_year,
+            pyramid_year=self.params.pyramid_year,
+        )
+
+    def table(self) -> pd.DataFrame:
+        """The contract table ``population_by_<grouping>.csv``: residents and share of the borough."""
+        return population.contract_table(self.by_area, self.scope.grouping)
+
+    def trend(self) -> pd.DataFrame:
+        """All-age residents per area and year (column ``area``), for the trend chart."""
+        t = self.table()
+        return t[t["age_band"] == "all"].rename(columns={self.scope.grouping: "area"})
+
+    def growth(self) -> pd.DataFrame:
+        """Change in all-age residents between consecutive years, each area and the borough."""
+        return population.growth(population.with_borough(self.by_area, self.scope.la_name))
+
+    def dependency(self) -> pd.DataFrame:
+        """Children (0-15) and people 65+ per 100 aged 16-64, each area and the borough, by year."""
+        return population.dependency_ratios(population.with_borough(self.by_area, self.scope.la_name))
+
+    def dependency_latest(self) -> pd.DataFrame:
+        """The latest year's dependency ratios, long: ``area, ratio (child|old_age), per_100``."""
+        dep = self.dependency()
+        latest = dep[dep["year"] == dep["year"].max()]
+        long = latest.melt(
+            id_vars=["area"], value_vars=["child_dependency_per_100", "old_age_dependency_per_100"], var_name="ratio", value_name="per_100"
+        )
+        long["ratio"] = long["ratio"].str.replace("_dependency_per_100", "", regex=False)
+        return long
+
+    def age_profile(self) -> pd.DataFrame | None:
+        """Share of residents at each single year of age, area against borough (``None`` without the data)."""
+        if self.params.single_year_of_age is None:
+            return None
+        areas11 = self.inputs.areas11
+        if areas11 is None:
+            raise ParameterError(
+                "population.single_year_of_age is on LSOA 2011, so geography.lsoa11_ward_lookup is needed.",
+                parameter="geography.lsoa11_ward_lookup",
+            )
+        return population.age_profile(self.inputs.single_year_of_age, areas11, self.params.pyramid_year, self.scope.area)
+
+    def residents(self, year: int) -> pd.Series:
+        """All-age residents per area in ``year`` (indexed by the grouping column).
+
+        Raises
+        ------
+        ParameterError
+            If ``year`` is not a year of the population table.
+        """
+        t = self.by_area
+        sel = t[(t["year"] == year) & (t["age_band"] == "all")]
+        if sel.empty:
+            raise ParameterError(
+                f"grants.population_year is {year}, which is not a year of the population table; "
+                f"choose one of {', '.join(map(str, sorted(t['year'].unique())))}.",
+                parameter="grants.population_year",
+            )
+        return sel.set_index("area")["population"].rename_axis(self.scope.grouping)
+
+    def check(self) -> dict[str, object]:
+        """The build's checks: every LSOA covered by the population files, and totals that add up."""
+        i = self.inputs
+        out: dict[str, object] = {}
+        out["population_coverage"] = population_files.check_coverage(i.lsoa_population, i.areas11, i.areas21, i.population_files())
+        data_years = population.population_by_area(i.lsoa_population, i.areas11, i.areas21)
+        out["population_totals_by_year"] = population_files.check_totals(i.lsoa_population, data_years)
+        return out

@@ -1,0 +1,161 @@
+"""Page furniture: the title block, navigation and footer values every page of a build shares.
+
+Two of them change without any input changing -- the build date and the git commit.  Packs are
+executed and cached with :data:`STAMPED` tokens in their place, and :func:`stamp` puts this
+publication's values in, so a new day or a new commit re-publishes from the cache without
+running a notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..errors import DataFileError, ParameterError
+
+if TYPE_CHECKING:
+    from ..config import PackParams
+    from .publish import PackOutput
+
+# ``reviewpack.config`` (pydantic) and the source register (yaml) are imported where they are
+# needed: :func:`stamped_values` runs on the no-op path, which must not import them.
+
+#: Page furniture that changes without any input changing (the day, the git commit), as the tokens
+#: packs are executed and cached with; :func:`stamp` replaces them when the packs are published.
+STAMPED = {"build_date": "\ue000build_date\ue000", "commit": "\ue000commit\ue000"}
+
+
+def git_commit(root: Path) -> str:
+    """The project's git commit (``-dirty`` when the tree has uncommitted changes), or ``unknown``."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def build_date(root: Path) -> str:
+    """The date shown in packs: ``SOURCE_DATE_EPOCH`` if set, else today (UTC), as ``22 November 2026``.
+
+    Raises
+    ------
+    ParameterError
+        If ``SOURCE_DATE_EPOCH`` is not a whole number of seconds (as :func:`reviewpack.config.reference_date`).
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        when = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch else datetime.now(tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ParameterError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {epoch!r}.") from None
+    return f"{when.day} {when:%B %Y}"
+
+
+def stamped_values(root: Path) -> dict[str, str]:
+    """This publication's values of the :data:`STAMPED` furniture: ``{"build_date": ..., "commit": ...}``."""
+    return {"build_date": build_date(root), "commit": git_commit(root)}
+
+
+def _attribution(data_dir: Path) -> list[str]:
+    """The ``attribution`` lines of ``data/sources.yaml``.
+
+    Read here with yaml rather than through :func:`reviewpack.ingest.register.load_register`,
+    which checks every entry: only the attribution is needed for the page.
+    """
+    import yaml
+
+    from ..ingest.register import SOURCES_REGISTER, load_register
+
+    path = data_dir / SOURCES_REGISTER
+    if not path.is_file():
+        load_register(data_dir)  # raises the usual DataFileError
+    try:
+        register = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        load_register(data_dir)  # raises DataFileError naming the file and line
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"Source register '{path}' cannot be read as UTF-8 text ({exc}). Restore it from git.") from None
+    if not isinstance(register, dict):
+        raise DataFileError(f"Source register '{path}' must be a mapping with 'files' and 'attribution'. Restore it from git.")
+    return [str(line) for line in register.get("attribution", []) or []]
+
+
+def data_vintages(root: Path, params: PackParams) -> str:
+    """The title block's "Data" line, from the parameters: IoD editions, population years, Census 2021.
+
+    The population years are read from the ``mid_year`` column of ``population.lsoa_panel``
+    (a small file); if it cannot be read here the line names no years (the build's
+    input checks report the file properly).
+    """
+    parts = ["IoD " + ", ".join(str(v.year) for v in sorted(params.deprivation.vintages, key=lambda v: v.year))]
+    pop = params.population
+    if pop.lsoa_panel:
+        import csv
+        import gzip
+
+        path = root / params.data_dir / pop.lsoa_panel
+        try:
+            opener: Any = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+                years = sorted({int(row["mid_year"]) for row in csv.DictReader(fh)})
+            parts.append(f"population mid-{years[0]} to mid-{years[-1]}" if len(years) > 1 else f"population mid-{years[0]}")
+        except (OSError, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError, EOFError):
+            parts.append("small-area population estimates")
+    if pop.census2021:
+        parts.append("Census 2021")
+    return "; ".join(parts)
+
+
+def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackParams]) -> dict[str, Any]:
+    """Title-block, navigation and footer values shared by every page of a build.
+
+    Parameters
+    ----------
+    root : Path
+        Project root.
+    params : PackParams
+        The first pack of the build (its data folder, vintages and grouping label are used).
+    all_params : dict
+        Every pack of the build's pack list (the navigation), built or not.
+    """
+    councils = list(dict.fromkeys(p.local_authority.name for p in all_params.values()))
+    label = params.geography.grouping_label.lower()
+    if len(councils) > 1:  # a --national build: one overview per council
+        la_name = "English local authorities"
+        intro = f"One borough overview for each of {len(councils)} local authorities, each with its {label}s side by side."
+    else:
+        la_name = params.local_authority.name
+        intro = f"One pack for the borough overview and one for each {label}."
+    return {
+        "la_name": la_name,
+        "intro": intro,
+        "illustrative": any(p.grants is not None and p.grants.illustrative for p in all_params.values()),
+        "grouping_label": params.geography.grouping_label,
+        "packs": [
+            {"name": n, "label": p.area or ("Borough overview" if len(councils) == 1 else p.local_authority.name)}
+            for n, p in all_params.items()
+        ],
+        "vintages": data_vintages(root, params),
+        **stamped_values(root),
+        "version": __version__,
+        "attribution": " ".join(_attribution(root / params.data_dir)),
+    }
+
+
+def pack_page(page: dict[str, Any]) -> dict[str, Any]:
+    """The page furniture a pack is executed and cached with: the stamped values as tokens."""
+    return {**page, **STAMPED}
+
+
+def stamp(output: PackOutput, page: dict[str, Any]) -> PackOutput:
+    """A pack's output with the stamped tokens replaced by this publication's values."""
+    html = output.html
+    for name, token in STAMPED.items():
+        html = html.replace(token, str(page[name]))
+    return replace(output, html=html)

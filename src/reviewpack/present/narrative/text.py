@@ -1,0 +1,48 @@
+"""Small pieces every sentence is made of: escaping untrusted text, numbers, money and years.
+
+Every name or string that comes from data or parameters (area, ward, council, recipient
+names, descriptions) goes through :func:`md_escape` before it is put in a sentence, so it
+can never become markup, a link or script in the published page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
+
+
+def md_escape(text: object) -> str:
+    """Escape a data string for use inside Markdown (no markup, no HTML, no links).
+
+    >>> md_escape('West <img src=x onerror="alert(1)">')
+    'West &lt;img src=x onerror=&quot;alert\\\\(1\\\\)&quot;&gt;'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text)))
+
+
+def num(value: float) -> str:
+    """A count with thousands separators: ``num(284106) -> '284,106'``."""
+    return f"{value:,.0f}"
+
+
+def pct(value: float, dp: int = 0) -> str:
+    """A percentage for narrative text: ``pct(21.04) -> '21%'``."""
+    return f"{value:.{dp}f}%"
+
+
+def gbp(value: float) -> str:
+    """Money for narrative text: ``£2.62m``, ``£242``, ``£45.71``."""
+    if abs(value) >= 1_000_000:
+        return f"£{value / 1_000_000:,.2f}m"
+    if abs(value) < 100:
+        return f"£{value:,.2f}"
+    return f"£{value:,.0f}"
+
+
+def year_label(year: int, estimated: bool = False) -> str:
+    """How a population year is named: ``Census 2021``, ``mid-2014 (estimate)``."""
+    if year == 2021:
+        return "Census 2021"
+    return f"mid-{year}{' (estimate)' if estimated else ''}"
