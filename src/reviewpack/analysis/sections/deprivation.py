@@ -105,12 +105,10 @@ class DeprivationSection:
     def quintile_distribution(self) -> pd.DataFrame:
         """Contract table: residents of each within-borough quintile by area, every edition.
 
-        ``share_of_quintile_pct`` is rounded to 2 decimals here, as published in the CSV.
+        Shares are not rounded: tables and sentences round once, when they display them.
         """
         frames = [deprivation.quintile_distribution(*self._args(y), self.scope.grouping) for y in self._years()]
-        out = pd.concat(frames, ignore_index=True)
-        out["share_of_quintile_pct"] = out["share_of_quintile_pct"].round(2)
-        return out
+        return pd.concat(frames, ignore_index=True)
 
     def latest_distribution(self) -> pd.DataFrame:
         """:meth:`quintile_distribution` for the latest edition only."""
