@@ -479,7 +479,7 @@ def test_compare_editions_across_the_lsoa_change_uses_split_lsoas_parents(imd19,
 
 
 # by_area of each comparison by locality, with a Walsall row, as change_2015_2019 and
-# change_2019_2025 gave them before the split into compare_editions.
+# change_2019_2025 gave them before the split into compare_editions (except the double count fixed in issue 13).
 _BY_AREA_2015_2019 = {
     "locality": ["East", "North", "South", "West", "Walsall"],
     "lsoas": [57, 33, 35, 42, 167],
@@ -505,7 +505,8 @@ _BY_AREA_2019_2025 = {
                                  1.8217216172307422, 0.7373886034033355],
     "mean_rank_change": [1229.7543859649122, 500.7647058823529, 290.52777777777777,
                          1239.0714285714287, 885.3372781065088],
-    "lsoas_decile_1_from": [1, 23, 14, 8, 46],
+    # IoD2019 neighbourhoods in England's most deprived 10%: a split 2011 LSOA counts once (not 23, 14, 46)
+    "lsoas_decile_1_from": [1, 22, 13, 8, 44],
     "lsoas_decile_1_to": [1, 20, 16, 5, 42],
 }
 
@@ -525,6 +526,8 @@ def test_compare_editions_gives_the_figures_of_the_old_functions(imd15, imd19, i
     across = compare_editions(imd19, imd25, areas21, "locality", total_label="Walsall", lookup=lookup)
     pd.testing.assert_frame_equal(across.by_area, pd.DataFrame(_BY_AREA_2019_2025), check_exact=False, rtol=1e-12)
     assert int(np.trace(across.decile_moves)) == 104
+    # no double counting across the 2011 -> 2021 splits: "before" is IoD2019's own count, area by area
+    assert across.by_area["lsoas_decile_1_from"].tolist() == same.by_area["lsoas_decile_1_to"].tolist()
     assert across.per_lsoa["change_type"].value_counts().to_dict() == {"unchanged": 165, "split": 4}
     split = across.per_lsoa.set_index("lsoa_code").loc["E01033894"]
     assert (split["parent_lsoa_code"], split["rank_from"], split["rank_to"]) == ("E01032889", 352.0, 1405.0)

@@ -38,7 +38,9 @@ class ChangeResult:
     by_area : pandas.DataFrame
         Per area: ``<area_col>, lsoas, lsoas_compared, moved_to_more_deprived_decile,
         same_decile, moved_to_less_deprived_decile, median_percentile_change,
-        mean_rank_change, lsoas_decile_1_from, lsoas_decile_1_to``.
+        mean_rank_change, lsoas_decile_1_from, lsoas_decile_1_to``.  ``lsoas_decile_1_from``
+        counts the earlier edition's neighbourhoods (a 2011 LSOA split in two counts once), so it
+        equals that edition's own count; the other counts are of the later edition's LSOAs.
     labels : tuple of str
         (earlier, later) edition labels.
 
@@ -116,7 +118,8 @@ def _change(
                 "median_percentile_change": float(c["percentile_change"].median())
                 if len(c) else float("nan"),
                 "mean_rank_change": float(c["rank_change"].mean()) if len(c) else float("nan"),
-                "lsoas_decile_1_from": int((c["decile_from"] == 1).sum()),
+                # earlier-edition neighbourhoods: the halves of a split 2011 LSOA share one parent, counted once
+                "lsoas_decile_1_from": int(c.loc[c["decile_from"] == 1, "parent_lsoa_code"].nunique()),
                 "lsoas_decile_1_to": int((c["decile_to"] == 1).sum()),
             }
         )
