@@ -29,6 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_bench import BIN, ROOT, bench_env, html_bytes, mb, project_copy, run
 
+from reviewpack.pipeline.timings import read_timings
+
 
 def spread(codes: list[str], n: int) -> list[str]:
     """``n`` codes spread evenly over ``codes`` (first and last included when n > 1)."""
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             built = sorted(p.stem for p in out.glob("*.html") if p.name != "index.html")
             if len(built) != size:
                 raise SystemExit(f"expected {size} packs in {out}, found {len(built)}")
-            timings = json.loads((out / "build-timings.json").read_text())
+            timings = read_timings(proj, out)  # kept outside the published folder
             per_pack = [p["seconds"] for p in timings["packs"].values()]
             rows.append({
                 "packs": size, "wall_s": round(wall, 2), "packs_per_min": round(60 * size / wall, 1),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the browser tests (tests/test_browser.py, pytest -m browser) need:
-#   1. Debian's Chromium (/usr/bin/chromium) plus fonts, via apt-get;
+# Install what the browser tests (tests/test_browser.py, tests/test_pdf.py, pytest -m browser) need:
+#   1. Debian's Chromium (/usr/bin/chromium) plus fonts, and poppler-utils (pdftoppm, for the
+#      PDF tests), via apt-get;
 #   2. the Python `playwright` package into the project virtualenv (.venv) -- its
 #      driver ships inside the wheel; we never run `playwright install`, the tests
 #      drive Debian's Chromium through `executable_path`;
@@ -10,7 +11,10 @@
 # run takes about a second. Non-interactive (fine with CI=true and no stdin); needs root
 # (or sudo) only when something must be apt-installed.
 #
-# Usage:  scripts/setup-browser.sh            (from anywhere)
+# With --pdf, only what `reviewpack build --pdf` needs (`make pdf`): Chromium, its fonts and
+# playwright; no poppler-utils, no axe-core.
+#
+# Usage:  scripts/setup-browser.sh [--pdf]    (from anywhere)
 # Env:    VENV=path/to/venv                    (default: <repo>/.venv, must already exist)
 #         PLAYWRIGHT_SPEC='playwright>=1.45,<2' (pip requirement to install)
 set -euo pipefail
@@ -23,6 +27,15 @@ JSDIR="$ROOT/tests/browser"
 CHROMIUM="${REVIEWPACK_CHROMIUM:-/usr/bin/chromium}"
 # fonts-liberation: metric-compatible Arial/Times; fonts-dejavu-core: wide Unicode cover.
 APT_PACKAGES=(chromium fonts-liberation fonts-dejavu-core)
+PDF_ONLY=0
+for arg in "$@"; do
+    case "$arg" in
+        --pdf) PDF_ONLY=1 ;;
+        *) printf 'setup-browser: ERROR: unknown option %s (usage: scripts/setup-browser.sh [--pdf])\n' "$arg" >&2; exit 2 ;;
+    esac
+done
+# poppler-utils: pdftoppm renders every page of a built PDF in tests/test_pdf.py
+[[ $PDF_ONLY -eq 1 ]] || APT_PACKAGES+=(poppler-utils)
 
 say()  { printf 'setup-browser: %s\n' "$*"; }
 die()  { printf 'setup-browser: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -72,6 +85,11 @@ else
     "$PY" -m pip install --quiet --disable-pip-version-check "$PLAYWRIGHT_SPEC" </dev/null \
         || die "pip install $PLAYWRIGHT_SPEC failed"
     "$PY" -c 'import playwright.sync_api' || die "playwright installed but does not import"
+fi
+
+if [[ $PDF_ONLY -eq 1 ]]; then
+    say "ready for 'reviewpack build --pdf': chromium=$CHROMIUM, playwright in $VENV"
+    exit 0
 fi
 
 # --- 3. axe-core from npm (pinned by tests/browser/package-lock.json) ------------------

@@ -85,22 +85,71 @@ def _damaged_xlsx(d: Path) -> Path:
     return path
 
 
-def _workbook(d: Path, grants_header: bool) -> Path:
+def _workbook(d: Path, grants_header: bool, *, hidden: str = "", long_title: int = 0) -> Path:
+    """Notes sheet, then the six made-up grants on sheet 'Grants'.
+
+    ``hidden="grants"`` hides the grants sheet; ``hidden="first"`` puts a hidden sheet first holding
+    three other made-up grants of £1,000,000 each (a workbook's stale copy); ``long_title`` makes grant
+    3's title that many characters long.
+    """
     from openpyxl import Workbook
 
     wb = Workbook()
     notes = wb.active
     notes.title = "Notes"
     notes.append(["MADE-UP TEST DATA: a notes sheet before the grants, as many councils' exports have"])
+    if hidden == "first":
+        old = wb.create_sheet("Old grants", 0)
+        old.sheet_state = "hidden"
+        old.append(HEADER)
+        for i in range(1, 4):
+            row = made_up_row(i, "1000000")
+            row[0] = f"BI-OLD-{i}"
+            old.append(row)
     ws = wb.create_sheet("Grants")
+    if hidden == "grants":
+        ws.sheet_state = "hidden"
     if grants_header:
         ws.append(HEADER)
     for i in range(1, 7):
         row: list[Any] = made_up_row(i)
         row[4] = int(row[4])  # a number cell, as Excel stores it
+        if long_title and i == 3:
+            row[1] = "MADE-UP " + "x" * (long_title - 8)
         ws.append(row)
+    wb.active = wb.sheetnames.index("Notes")
     path = d / "grants.xlsx"
     wb.save(path)
+    return path
+
+
+def _xlsx_long_cell(d: Path) -> Path:
+    """The six-grant workbook with grant 3's title 40,000 characters long (openpyxl writes at most Excel's
+    32,767, so the shared string is lengthened in the saved file)."""
+    import zipfile
+
+    path = _workbook(d, grants_header=True, long_title=32_767)
+    short = "MADE-UP " + "x" * (32_767 - 8)
+    with zipfile.ZipFile(path) as zf:
+        members = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members:
+            if info.filename == "xl/sharedStrings.xml":
+                assert short.encode() in data
+                data = data.replace(short.encode(), ("MADE-UP " + "x" * (40_000 - 8)).encode())
+            zf.writestr(info, data)
+    return path
+
+
+def _xlsx_zip_bomb(d: Path) -> Path:
+    """The six-grant workbook plus a member that unzips to 520 MB (about 0.5 MB on disk)."""
+    import zipfile
+
+    path = _workbook(d, grants_header=True)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf, zf.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
+        block = bytes(1 << 20)
+        for _ in range(520):
+            fh.write(block)
     return path
 
 
@@ -111,6 +160,29 @@ GENERATORS: dict[str, Callable[[Path], Path]] = {
     "damaged_xlsx": _damaged_xlsx,
     "xlsx_without_headers": lambda d: _workbook(d, grants_header=False),
     "xlsx_second_sheet": lambda d: _workbook(d, grants_header=True),
+    "xlsx_hidden_first_sheet": lambda d: _workbook(d, grants_header=True, hidden="first"),
+    "xlsx_grants_sheet_hidden": lambda d: _workbook(d, grants_header=True, hidden="grants"),
+    "xlsx_long_cell": _xlsx_long_cell,
+    "xlsx_zip_bomb": _xlsx_zip_bomb,
+}
+
+
+def _params_too_big(d: Path) -> Path:
+    path = d / "too_big.yaml"
+    line = "# MADE-UP TEST INPUT: a parameter file of 2.1 MB (a log pasted in by mistake)\n"
+    path.write_text("title: MADE-UP\n" + line * (2_100_000 // len(line)), encoding="utf-8")
+    return path
+
+
+def _params_symlink_loop(d: Path) -> Path:
+    path = d / "loop.yaml"
+    path.symlink_to(path.name)  # a link to itself
+    return path
+
+
+PARAMS_GENERATORS: dict[str, Callable[[Path], Path]] = {
+    "too_big": _params_too_big,
+    "symlink_loop": _params_symlink_loop,
 }
 
 
@@ -162,6 +234,8 @@ def _mutate(project: Path, change: dict[str, Any]) -> None:
         path.unlink()
     elif op == "prepend":
         path.write_text(change["text"] + path.read_text(encoding="utf-8"), encoding="utf-8")
+    elif op == "reencode":  # saved again in another encoding (Excel's plain "CSV" is Windows-1252)
+        path.write_bytes(path.read_text(encoding="utf-8").encode(change["encoding"]))
     else:  # pragma: no cover - a typo in cases.yaml
         raise ValueError(f"unknown op {op!r}")
     if change.get("checksum"):
@@ -222,7 +296,7 @@ def prepare(case: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest
         project = request.getfixturevalue("project_copy").resolve()
         for change in case.get("mutate", []):
             _mutate(project, change)
-    values = {"project": str(project)}
+    values = {"project": str(project), "out": str(tmp_path / "site" / "latest")}
     args = ["--project", str(project), "build", "--no-cache", "--out", str(tmp_path / "site" / "latest")]
     if "--pack" not in case.get("args", []):
         args += ["--pack", "borough"]
@@ -251,6 +325,12 @@ def prepare(case: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest
         assert not params.exists()
         values["params"] = str(params)
         args += ["--params", str(params)]
+    if "params_generate" in case:
+        gen = tmp_path / "generated_params"
+        gen.mkdir()
+        params = PARAMS_GENERATORS[case["params_generate"]](gen)
+        values["params"] = str(params)
+        args += ["--params", str(params)]
     return args, values
 
 
@@ -272,6 +352,7 @@ def test_corpus_is_complete() -> None:
         assert c["exit"] == 0 or c.get("message"), c["id"]
         assert c["exit"] != 0 or c.get("reconciliation"), c["id"]
         assert c.get("generate") is None or c["generate"] in GENERATORS, c["id"]
+        assert c.get("params_generate") is None or c["params_generate"] in PARAMS_GENERATORS, c["id"]
     used = {c[k] for c in CASES for k in ("params", "register") if k in c}
     files = {p.relative_to(CORPUS).as_posix() for d in ("params", "grants") for p in (CORPUS / d).iterdir()}
     assert files == used, f"files no case uses: {sorted(files - used)}; cases naming missing files: {sorted(used - files)}"
@@ -291,6 +372,12 @@ def test_bad_input_fails_cleanly(
     args, values = prepare(case, tmp_path, request)
     out = tmp_path.resolve() / "site" / "latest"
     fake_good_output(out)
+    if case.get("hold_lock"):  # another build is publishing into the folder (pipeline/lock.py)
+        from reviewpack.pipeline.lock import output_lock
+
+        held = output_lock(out, wait=0)
+        held.__enter__()
+        request.addfinalizer(lambda: held.__exit__(None, None, None))
     before, siblings = tree(out), sorted(p.name for p in out.parent.iterdir())
     cwd = tmp_path / "cwd"
     cwd.mkdir()
@@ -299,6 +386,8 @@ def test_bad_input_fails_cleanly(
         monkeypatch.setenv(key, str(value))
 
     monkeypatch.setattr(reviewpack.pipeline.build, "make_executor", lambda *a, **k: _NoRuns(case["id"]))
+    for target, value in case.get("patch", {}).items():
+        monkeypatch.setattr(target, value)
     capsys.readouterr()
     try:
         code = main(args)
@@ -315,6 +404,7 @@ def test_bad_input_fails_cleanly(
         fragment = fragment.format(**values)
         assert fragment in message, f"{fragment!r} is not in the message:\n{message}"
     assert code == case["exit"], f"exit {code}, expected {case['exit']}: {message}"
+    assert len(message) <= case.get("max_chars", 2000), f"the error line is {len(message)} characters long"
     assert "Published" not in captured.out
     assert tree(out) == before, "the output folder changed"
     assert sorted(p.name for p in out.parent.iterdir()) == siblings, "staging or backup folders were left behind"

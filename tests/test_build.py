@@ -23,7 +23,10 @@ def test_output_contract(built_reports: Path) -> None:
     manifest = json.loads((built_reports / "manifest.json").read_text())
     assert manifest["pack_order"] == PACKS and set(manifest["packs"]) == set(PACKS)
     assert manifest["reviewpack_version"] == "0.1.0"
-    assert len(manifest["data_checksums_sha256"]) >= 28
+    # the raw files these packs use (and SOURCES.md), not every file in data/raw (issue 14)
+    listed = set(manifest["data_checksums_sha256"])
+    assert len(listed) >= 20 and {"SOURCES.md", "imd2025_lsoa21_walsall.csv", "walsall_ward_locality.csv"} <= listed
+    assert "grants_360giving_walsall.csv" not in listed and "imd2025_lsoa21_england.csv.gz" not in listed
     assert manifest["reconciliation"]["population_totals_by_year"]["2021"] == 284_106
     for meta in manifest["packs"].values():
         for t in meta["tables"]:
@@ -53,7 +56,9 @@ def test_locality_pack_says_its_numbers(built_reports: Path) -> None:
     census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
     north = int(census.loc[census["locality"] == "North", "total_usual_residents"].sum())
     assert f"North had {north:,} residents at Census 2021" in html
-    assert "(estimate)" in html  # the 2014 baseline is marked as an estimate
+    # the 2014 baseline is marked as an estimate in the population table, and growth is stated on one consistent series
+    assert '<tr class="estimated">' in html
+    assert "on one consistent series, the mid-year estimates from mid-2015 to mid-2020" in html
 
 
 def test_tables_reconcile_with_borough(built_reports: Path) -> None:
@@ -110,14 +115,14 @@ def test_deprivation_contract_table(built_reports: Path) -> None:
     assert len(t) == 3 * 5 * 4  # every vintage x quintile x locality, zeros included
     sums = t.groupby(["imd_vintage", "quintile"])["share_of_quintile_pct"].sum()
     assert ((sums - 100).abs() <= 0.1).all()
-    # each edition's residents add up to its population base (IoD2025: Census 2021)
-    assert t[t["imd_vintage"] == "IoD2025"]["residents"].sum() == 284_106
+    # each edition's residents add up to its population base (IoD2025: File 7's mid-2022 denominators)
+    assert t[t["imd_vintage"] == "IoD2025"]["residents"].sum() == 286_218
     assert t[t["imd_vintage"] == "IoD2015"]["residents"].sum() == 270_924
 
 
 def test_deprivation_section_renders(built_reports: Path) -> None:
     html = (built_reports / "north.html").read_text()
-    assert "2. Deprivation" in html
+    assert "3. Deprivation" in html
     assert re.search(r'<img [^>]*alt="Map of [^"]*North[^"]*"', html), "the map with alt text naming the locality"
     assert "The 10 most deprived neighbourhoods in North" in html
     assert "Walsall 017B" in html  # North's most deprived LSOA in IoD2025 (rank 272)
@@ -173,7 +178,7 @@ def test_boundary_options_in_borough_pack_only(built_reports: Path) -> None:
     assert list(t.columns) == [
         "grouping", "area", "wards", "population", "share_of_population_pct", "share_of_most_deprived_quintile_pct", "demand_index",
     ]
-    assert "4. Boundary options" in (built_reports / "borough.html").read_text()
+    assert "5. Boundary options" in (built_reports / "borough.html").read_text()
     assert "Boundary options" not in (built_reports / "north.html").read_text()
 
 

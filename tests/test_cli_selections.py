@@ -47,7 +47,8 @@ def test_grouping_plan_has_the_borough_and_one_pack_per_area(root: Path) -> None
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["build", "--grouping", "parish"], "Unknown grouping 'parish'. Valid groupings (groupings.options in params): locality, area_partnership."),
+        (["build", "--grouping", "parish"], "Unknown grouping 'parish'. Valid groupings (groupings.options in params): locality, area_partnership; "
+         "built in: ward (every ward its own area)."),
         (["build", "--national", "E99999999"], "Unknown local authority code(s) E99999999: not in the national lookup of 296"),
         (["build", "--grouping", "locality", "--national", "E06000001"], "Use --grouping or --national, not both"),
         (["build", "--national", "E06000001", "--pack", "north"], "Unknown pack(s) north for this build. Valid packs: e06000001."),

@@ -30,7 +30,7 @@ def _context(pack: str) -> ColumnContext:
     pack's scope, with the grant analysis' population year and IoD edition)."""
     return ColumnContext(
         la_name="Walsall", grouping="locality", grouping_label="Locality",
-        area_label="Walsall" if pack == "borough" else pack.title(), population_year=2015, edition=2015,
+        area_label="Walsall" if pack == "borough" else pack.title(), population_year="mid-2015", edition=2015,
         areas=(*AREAS, "Walsall"),
     )
 
@@ -114,7 +114,7 @@ def test_a_wrong_type_fails_validation(tmp_path: Path) -> None:
 
 def test_label_templates_fill_from_the_context() -> None:
     ctx = ColumnContext(la_name="Walsall", grouping="area_partnership", grouping_label="Area partnership",
-                        area_label="North", population_year=2015, edition=2019, areas=("AP1", "Walsall"))
+                        area_label="North", population_year="mid-2015", edition=2019, areas=("AP1", "Walsall"))
     assert column("share_of_borough_pct", ctx).label == "Share of Walsall (%)"
     assert column("borough_pct", ctx).label == "Walsall (%)"
     assert column("area_pct", ctx).label == "North (%)"

@@ -154,7 +154,7 @@ def test_default_grant_level_register(wards, lsoas):
     assert len(reg.unplaced) == 29 and reg.rejected.empty
     assert set(reg.unplaced["reason"]) == {
         "no ward or LSOA code to place it by (Beneficiary Location:Geographic Code is blank and "
-        "recipient_ward_code_grantnav is blank; postcodes are not looked up)"
+        "recipient_ward_code_grantnav is blank; postcodes are not looked up without grants.postcode_lookup)"
     }
     assert reconciliation_sentence(rec) == (
         "grants_360giving_walsall.csv: 31 grants (£818,228.00) in 31 rows = 2 placed in a locality (£5,000.00) "

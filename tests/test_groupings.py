@@ -109,7 +109,8 @@ def test_grouping_packs(root: Path) -> None:
     assert packs["north-walsall"].area == "North Walsall"
     assert packs["north-walsall"].geography.grouping == "area_partnership"
     assert packs["borough"].packs == list(packs)
-    with pytest.raises(ParameterError, match=r"Unknown grouping 'wards'\. Valid groupings \(groupings.options in params\): locality, area_partnership\."):
+    with pytest.raises(ParameterError, match=r"Unknown grouping 'wards'\. Valid groupings \(groupings.options in params\): locality, area_partnership; "
+                       r"built in: ward \(every ward its own area\)\."):
         grouping_pack_params(root, "wards")
     assert slug("Brownhills, Pelsall, Rushall & Shelfield") == "brownhills-pelsall-rushall-shelfield"
 

@@ -79,9 +79,12 @@ def test_a_council_with_one_ward_reads_sensibly() -> None:
 
     rows = [(2021, "St Mary's", band, pop, 100.0, False) for band, pop in (("all", 2054), ("0-15", 325), ("65+", 579))]
     pop = pd.DataFrame(rows, columns=["year", "ward", "age_band", "population", "share_of_borough_pct", "estimated"])
-    msgs = messages.population_messages(pop, None, "Isles of Scilly", "ward", 2014)
+    from reviewpack.analysis.basis import Scope
+
+    scope = Scope("e06000053", "E06000053", "Isles of Scilly", None, "ward", "Ward", ("St Mary's",))
+    msgs = messages.population_messages(pop, None, scope)
     assert msgs[0] == "Isles of Scilly had 2,054 residents at Census 2021, all in one ward."
-    assert msgs[1] == "Children (0-15) are 15.8% of residents and people aged 65+ 28.2%."
+    assert msgs[1] == "Children (0-15) are 15.8% of residents and people aged 65+ 28.2% (Census 2021)."
     assert not any("smallest" in m or "from 15.8% in" in m for m in msgs)
 
     counts = pd.DataFrame({1: [0], 2: [0], 3: [2], 4: [0], 5: [0]}, index=pd.Index(["St Mary's"], name="ward"))

@@ -64,22 +64,26 @@ def test_borough_pack_composition():
     nb = compose(ROOT, _params("borough"))
     heads = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
     assert heads == [
-        "## Key messages", "## 1. Population demand", "## 2. Deprivation", "## 3. Grant funding", "## 4. Boundary options",
-        "## Methodology and sources",
+        "## At a glance", "## Key messages", "## 1. Population demand", "## 2. Demand beyond age", "## 3. Deprivation", "## 4. Grant funding",
+        "## 5. Boundary options", "## Methodology and sources",
     ]
-    subs = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("### 2.")]
-    assert subs[0] == "### 2.1 Where the most deprived residents live" and subs[-1] == "### 2.6 Local authority summary measures"
+    subs = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("### 3.")]
+    assert subs[0] == "### 3.1 Where the most deprived residents live" and subs[-1] == "### 3.6 Local authority summary measures"
+    demand = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("### 2.")]
+    assert demand == ["### 2.1 Against the borough and England", "### 2.2 Every area"]
     # one parameters cell, the setup notebook's; no standalone cells from the other topics
     assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1
     assert all("standalone" not in c.metadata.get("tags", []) for c in nb.cells)
     assert all(c.metadata["reviewpack"]["source"].startswith("notebooks/") for c in nb.cells)
+    # "###" under the unnumbered methodology heading stays unnumbered
+    assert any(c.source == "### Accessibility" for c in nb.cells)
     nbformat.validate(nb)
 
 
 def test_area_pack_composition_keeps_area_cells_and_drops_options():
     nb = compose(ROOT, _params("north"))
     text = "\n".join(c.source for c in nb.cells)
-    assert "### 2.7 The most deprived neighbourhoods" in text
+    assert "### 3.7 The most deprived neighbourhoods" in text
     assert "Boundary options" not in text
     cell = next(c for c in nb.cells if "show.most_deprived(dep)" in c.source)
     assert cell.metadata["reviewpack"]["source"] == "notebooks/deprivation.ipynb"
@@ -88,8 +92,8 @@ def test_area_pack_composition_keeps_area_cells_and_drops_options():
 def test_pack_without_grants_says_so_and_numbers_on():
     nb = compose(ROOT, _params("borough", grants=None))
     heads = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
-    assert "## 3. Grant funding" in heads and "## 4. Boundary options" in heads
-    note = next(c for c in nb.cells if c.source.startswith("## 3. Grant funding"))
+    assert "## 4. Grant funding" in heads and "## 5. Boundary options" in heads
+    note = next(c for c in nb.cells if c.source.startswith("## 4. Grant funding"))
     assert "No grant register is configured" in note.source
     assert not any("show.fair_share" in c.source for c in nb.cells)
 

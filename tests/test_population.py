@@ -136,8 +136,8 @@ def test_key_messages_for_a_locality_against_the_census_file(north) -> None:
     kids, old = 100 * mine["age_0_15"].sum() / mine["total_usual_residents"].sum(), 100 * mine["age_65_plus"].sum() / mine["total_usual_residents"].sum()
     kids_b = 100 * census["age_0_15"].sum() / census["total_usual_residents"].sum()
     old_b = 100 * census["age_65_plus"].sum() / census["total_usual_residents"].sum()
-    msgs = messages.population_messages(north.population.table(), "North", "Walsall", "locality", 2014)
+    msgs = messages.population_messages(north.population.table(), north.population.consistent_growth(), north.scope)
     assert msgs[0] == f"North had {mine['total_usual_residents'].sum():,} residents at Census 2021: " \
         f"{100 * mine['total_usual_residents'].sum() / census['total_usual_residents'].sum():.1f}% of Walsall's 284,106."
     assert msgs[-1] == (f"Children (0-15) are {kids:.1f}% of North's residents (Walsall: {kids_b:.1f}%); "
-                        f"people aged 65+ are {old:.1f}% (Walsall: {old_b:.1f}%).")
+                        f"people aged 65+ are {old:.1f}% (Walsall: {old_b:.1f}%; Census 2021).")

@@ -1,8 +1,9 @@
 """Reproducible to the byte, and atomic publishing.
 
 Two builds of the same inputs (``--force --no-cache``, two output folders, different job counts,
-hash seeds, time zones and working folders) must give identical HTML, CSV and manifest bytes;
-only ``build-timings.json`` may differ. ``SOURCE_DATE_EPOCH`` drives every date shown.
+hash seeds, time zones and working folders) must give identical folders: every file, byte for byte
+(the seconds per pack are kept outside, pipeline/timings.py), and ``diff -r`` finds nothing.
+``SOURCE_DATE_EPOCH`` drives every date shown.
 
 A failing build -- early (a bad register) or late (one pack's notebook fails after another pack
 succeeded) -- must leave the previous output byte-for-byte unchanged, with no staging leftovers.
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.slow
 EPOCH = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 EPOCH_DATE = "14 November 2023"
 PACKS = ["borough", "north"]
-NOT_REPRODUCIBLE = {"build-timings.json"}  # seconds per pack, by design
+NOT_REPRODUCIBLE: set[str] = set()  # nothing: the seconds per pack live outside the published folder
 
 
 def files(out: Path) -> dict[str, bytes]:
@@ -77,12 +78,36 @@ def _first_difference(x: bytes, y: bytes) -> str:
 def test_two_builds_are_identical_to_the_byte(two_builds: tuple[Path, Path]) -> None:
     a, b = (files(d) for d in two_builds)
     assert sorted(a) == sorted(b)
-    assert {"index.html", "borough.html", "north.html", "manifest.json", "build-timings.json"} <= set(a)
+    assert {"index.html", "borough.html", "north.html", "manifest.json"} <= set(a)
+    assert "build-timings.json" not in a, "the seconds per pack belong outside the published folder"
     assert any(k.startswith("tables/borough/") for k in a) and any(k.startswith("tables/north/") for k in a)
     for rel in sorted(a):
         if rel in NOT_REPRODUCIBLE:
             continue
         assert a[rel] == b[rel], f"{rel} differs between two builds of the same inputs:\n{_first_difference(a[rel], b[rel])}"
+
+
+def test_diff_finds_two_builds_identical(two_builds: tuple[Path, Path]) -> None:
+    """What a user would run to check: ``diff -r`` of the two published folders prints nothing."""
+    import shutil
+    import subprocess
+
+    if shutil.which("diff") is None:  # pragma: no cover - every POSIX system has diff
+        pytest.skip("no diff command")
+    a, b = two_builds
+    proc = subprocess.run(["diff", "-r", str(a), str(b)], capture_output=True, text=True, timeout=60)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_timings_are_kept_outside_the_published_folder(two_builds: tuple[Path, Path]) -> None:
+    from reviewpack.pipeline.timings import read_timings, timings_path
+
+    for out in two_builds:
+        timings = read_timings(ROOT, out)
+        assert timings["out"] == str(out) and set(timings["packs"]) == set(PACKS)
+        assert all(t["status"] == "built" and t["seconds"] > 0 for t in timings["packs"].values())
+        assert out not in timings_path(ROOT, out).parents
+    assert timings_path(ROOT, two_builds[0]) != timings_path(ROOT, two_builds[1])
 
 
 def test_source_date_epoch_drives_every_date(two_builds: tuple[Path, Path]) -> None:

@@ -64,8 +64,8 @@ class PopulationBasis:
         Years estimated by linear interpolation, not published.
     latest_year : int
         The latest year (Census 2021 for Walsall).
-    baseline_year : int
-        The council's baseline year (the 2017 review used mid-2014).
+    baseline_year : int or None
+        The council's baseline year (``population.baseline_year``), or None when none is set.
     pyramid_year : int
         Year of the single-year-of-age profile.
     """
@@ -73,7 +73,7 @@ class PopulationBasis:
     years: tuple[int, ...]
     estimated_years: tuple[int, ...]
     latest_year: int
-    baseline_year: int
+    baseline_year: int | None
     pyramid_year: int
 
     @property
@@ -99,12 +99,17 @@ class EditionBasis:
         Year of those residents: read from the IoD file for its denominators (mid-2012 for
         IoD2015, mid-2015 for IoD2019), 2021 for the Census, or the mid-year chosen; ``None``
         when the file does not say.
+    excludes_prisoners : bool or None
+        For the IoD's own denominators: whether the file says they exclude prisoners (its
+        header reads "excluding prisoners" for mid-2012 and mid-2015; the mid-2022 header of
+        IoD2025's File 7 does not say); ``None`` when unknown or not applicable.
     """
 
     edition: int
     lsoa_geography: int
     population: PopulationKind
     population_year: int | None
+    excludes_prisoners: bool | None = None
 
     @property
     def label(self) -> str:

@@ -162,8 +162,8 @@ def _pairs_via_lookup(before: pd.DataFrame, after: pd.DataFrame, lookup: pd.Data
     for col in ("LSOA11CD", "LSOA21CD"):
         if col not in lk.columns:
             raise ParameterError(
-                f"the LSOA 2011 → 2021 lookup has no column '{col}'; use the ONS lookup "
-                "(data/raw/lsoa11_lsoa21_lookup_walsall.csv)"
+                f"the LSOA 2011 → 2021 lookup has no column '{col}'; use the ONS LSOA (2011) to LSOA (2021) lookup "
+                "(columns LSOA11CD, LSOA21CD, CHGIND)"
             )
     lk = lk.loc[lk["LSOA21CD"].isin(after["lsoa_code"])]
     missing = sorted(set(after["lsoa_code"]) - set(lk["LSOA21CD"]))

@@ -14,7 +14,16 @@ from ..errors import ParameterError, ReconciliationError
 from .joins import _as_int_if_whole, _examples, _n_national, _population_series
 from .ranks import _national_percentile, national_decile
 
-__all__ = ["la_summary_measures", "rank_summary_measures"]
+__all__ = ["FILE10_DECIMALS", "agrees_with_published", "la_summary_measures", "rank_summary_measures"]
+
+#: Decimal places MHCLG publish each summary measure to in File 10 (IoD2025).
+FILE10_DECIMALS: dict[str, int] = {
+    "average_score": 3,
+    "average_rank": 2,
+    "extent": 4,
+    "local_concentration": 2,
+    "proportion_lsoas_decile_1": 4,
+}
 
 
 def _extent_weight(rank: np.ndarray, n_national: int) -> np.ndarray:
@@ -61,8 +70,11 @@ def la_summary_measures(
       share of the area's LSOAs in national decile 1.
 
     Accuracy: MHCLG weight by their own mid-year denominators (mid-2022 for
-    IoD2025), which are not in our sources.  With Census 2021 usual residents
-    instead, Walsall's IoD2025 values differ from File 10 by: average score
+    IoD2025, in File 7).  With those (``population=None`` on a frame that has
+    File 7's ``pop_total``), Walsall's five IoD2025 values equal File 10 at its
+    published precision (:func:`agrees_with_published`).  With Census 2021 usual
+    residents instead (the national builds, which have no File 7 rows),
+    Walsall's IoD2025 values differ from File 10 by: average score
     31.691 vs 31.732 (−0.041), average rank 22,483.6 vs 22,512.0 (−28.4),
     extent 0.4813 vs 0.4822 (−0.0009), local concentration 32,552.5 vs 32,556.4
     (−4.0); the proportion in decile 1 (0.2485) needs no weights and matches
@@ -181,4 +193,28 @@ def rank_summary_measures(summary: pd.DataFrame) -> pd.DataFrame:
         "proportion_lsoas_decile_1",
     ):
         out[f"rank_of_{col}"] = out[col].rank(ascending=False, method="min").astype("Int64")
+    return out
+
+
+def agrees_with_published(ours: dict[str, float] | pd.Series, published: dict[str, float]) -> dict[str, bool]:
+    """Whether each of our summary measures equals the published File 10 value at its precision.
+
+    Parameters
+    ----------
+    ours : dict or pandas.Series
+        Our values (e.g. a row of :func:`la_summary_measures`), keyed by measure.
+    published : dict
+        File 10's values, keyed by the same names (``average_score``, …).
+
+    Returns
+    -------
+    dict
+        ``{measure: True/False}`` for every measure in both and in :data:`FILE10_DECIMALS`:
+        ``True`` when ours, rounded half away from zero to File 10's decimal places, equals the
+        published value (that is, ``|ours - published| <= half a unit of the last place``).
+    """
+    out = {}
+    for k, dp in FILE10_DECIMALS.items():
+        if k in published and k in ours:
+            out[k] = bool(abs(float(ours[k]) - float(published[k])) <= 0.5 * 10.0**-dp + 1e-12)
     return out

@@ -8,6 +8,8 @@ A pack's parameters are ``defaults.yaml`` <- ``<pack>.yaml`` <- ``--params FILE`
 from __future__ import annotations
 
 import copy
+import re
+import reprlib
 import typing
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import DataFileError, ParameterError
+from . import safe_yaml
 from .models import PackParams
+from .names import check_pack_name
 from .paths import DEFAULTS_FILE, PARAMS_DIRNAME, data_path
 
 # ---------------------------------------------------------------------------
@@ -33,18 +37,32 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """
     path = Path(path)
     if not path.is_file():
+        if path.is_symlink():
+            raise ParameterError(
+                f"Parameter file '{path}' is a symbolic link that leads to no file (a missing target or a loop of links). "
+                "Point it at a real file, or pass the file itself.",
+                file=path,
+            )
         raise ParameterError(
             f"Parameter file '{path}' does not exist. Check the path. A --params file holds only the settings you change "
             "(e.g. 'deprivation: {most_deprived_n: 20}'); it is merged over every pack's parameters.",
             file=path,
         )
-    text = path.read_text(encoding="utf-8-sig")
     try:
-        data = yaml.safe_load(text)
+        data = safe_yaml.read(path)  # size, encoding, nesting, aliases, duplicate keys; parsed once per build
+    except OSError as exc:
+        raise ParameterError(f"Parameter file '{path}' cannot be read ({exc.strerror or exc}). Check its permissions.", file=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if isinstance(exc, safe_yaml.LimitError):
+            raise ParameterError(
+                f"Parameter file '{path}' is refused{at}: {problem}. A parameter file holds plain 'key: value' settings; "
+                "check it is the right file.",
+                file=path,
+                row=mark.line + 1 if mark is not None else None,
+            ) from None
         raise ParameterError(
             f"Parameter file '{path}' is not valid YAML{at}: {problem}. Fix the syntax (indent with spaces, 'key: value').",
             file=path,
@@ -90,6 +108,18 @@ def _origin(loc: tuple[Any, ...], layers: list[tuple[str, Any]]) -> str | None:
     return found
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 2, 3, 3, 3, 3
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = 60, 60, 40
+
+
+def excerpt(value: Any, limit: int = 80) -> str:
+    """A short ``repr`` of a parameter value for a message: never more than ``limit`` characters,
+    and never built in full (a value made of shared aliases would expand without end)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _format_validation_error(exc: ValidationError, sources: str, layers: list[tuple[str, Any]] | None = None) -> str:
     lines = []
     several = layers if layers is not None and len(layers) > 1 else None
@@ -103,7 +133,7 @@ def _format_validation_error(exc: ValidationError, sources: str, layers: list[tu
         elif kind == "missing":
             lines.append(f"missing parameter '{loc}'")
         else:
-            lines.append(f"parameter '{loc}': {err['msg']} (got {err.get('input')!r}{', set in ' + where if where else ''})")
+            lines.append(f"parameter '{loc}': {err['msg']} (got {excerpt(err.get('input'))}{', set in ' + where if where else ''})")
     return f"Invalid parameters in {sources}: " + "; ".join(lines) + "."
 
 
@@ -143,11 +173,14 @@ def pack_names(root: Path, extra: list[Path] | None = None) -> list[str]:
             file=root / PARAMS_DIRNAME / DEFAULTS_FILE,
             parameter="packs",
         )
+    source = f"{PARAMS_DIRNAME}/{DEFAULTS_FILE}"
     for path in extra or []:
         listed = read_yaml(Path(path)).get("packs")
         if listed:
-            packs = listed
-    return [str(p) for p in packs]
+            packs, source = listed, str(path)
+    if not isinstance(packs, list):
+        raise ParameterError(f"'packs' in '{source}' must be a list of pack names, e.g. 'packs: [borough, north]'.", parameter="packs")
+    return [check_pack_name(p, f"in 'packs' of '{source}'") for p in packs]
 
 
 def load_pack_params(
@@ -184,7 +217,8 @@ def load_pack_params(
         extra_data = read_yaml(Path(extra_path))
         if "packs" in extra_data:
             merged["packs"] = extra_data["packs"]
-    valid = [str(p) for p in merged.get("packs") or []]
+    listed = merged.get("packs") or []
+    valid = [check_pack_name(p, "in 'packs'") for p in (listed if isinstance(listed, list) else [listed])]
     if pack not in valid:
         raise ParameterError(f"Unknown pack '{pack}'. Valid packs: {', '.join(valid)}.", parameter="packs")
     pack_file = pdir / f"{pack}.yaml"
@@ -220,18 +254,23 @@ def data_files(params: PackParams) -> list[tuple[str, str]]:
             ("ward_area_mapping", g.ward_area_mapping), ("lsoa11_ward_lookup", g.lsoa11_ward_lookup),
             ("lsoa21_ward_lookup", g.lsoa21_ward_lookup), ("lsoa11_lsoa21_lookup", g.lsoa11_lsoa21_lookup),
             ("lsoa11_boundaries", g.lsoa11_boundaries), ("lsoa21_boundaries", g.lsoa21_boundaries),
-            ("ward_boundaries", g.ward_boundaries),
+            ("ward_boundaries", g.ward_boundaries), ("newer_wards.file", g.newer_wards.file if g.newer_wards else None),
         )
         if v
     ]
     out += [(f"population.{k}", v) for k, v in (("lsoa_panel", p.lsoa_panel), ("single_year_of_age", p.single_year_of_age), ("census2021", p.census2021)) if v]
     out += [(f"deprivation.vintages[{i}].file", v.file) for i, v in enumerate(d.vintages)]
+    out += [(f"deprivation.vintages[{i}].file7", v.file7) for i, v in enumerate(d.vintages) if v.file7]
     if d.la_summaries:
         out.append(("deprivation.la_summaries", d.la_summaries))
     if params.grants is not None:
         out.append(("grants.register", params.grants.register))
         out += [(f"grants.known_codes_from[{i}]", f) for i, f in enumerate(params.grants.known_codes_from)]
+        if params.grants.postcode_lookup:
+            out.append(("grants.postcode_lookup", params.grants.postcode_lookup))
     out += [(f"groupings.options[{i}].file", o.file) for i, o in enumerate(params.groupings.options)]
+    if params.census_topics is not None:
+        out += [(f"census_topics.{k}", v) for k, v in (("file", params.census_topics.file), ("england", params.census_topics.england)) if v]
     return out
 
 
@@ -269,11 +308,13 @@ def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
         )
     # the csv module, not pandas: this runs on every build, including a no-op one
     import csv
+    import io
 
-    with open(mapping, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        columns = list(reader.fieldnames or [])
-        rows = list(reader)
+    raw = mapping.read_bytes()
+    text = safe_yaml.decode(raw, mapping, "Ward-to-area mapping")  # UTF-8, else Windows-1252 with a warning, else an error
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = list(reader.fieldnames or [])
+    rows = list(reader)
     col = params.geography.grouping_column or params.geography.grouping
     if col not in columns:
         raise ParameterError(
@@ -282,6 +323,7 @@ def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
             file=mapping,
             parameter="geography.grouping_column" if params.geography.grouping_column else "geography.grouping",
         )
+    _check_area_names(mapping, rows, col, params.geography.grouping_label)
     if params.area is not None:
         valid = sorted({row[col] for row in rows if row.get(col)})
         if params.area not in valid:
@@ -291,3 +333,33 @@ def _check_area(root: Path, params: PackParams, sources: list[str]) -> None:
                 parameter="area",
             )
 
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _check_area_names(mapping: Path, rows: list[dict[str, Any]], col: str, label: str) -> None:
+    """Refuse area names that differ only in capitals or spaces (``North`` and ``north`` would make two areas),
+    and names or ward names holding control characters (they would reach the terminal and the page)."""
+    seen: dict[str, tuple[str, int]] = {}
+    for n, row in enumerate(rows, start=2):
+        for key in (col, "ward_name"):
+            value = row.get(key) or ""
+            bad = _CONTROL.search(value)
+            if bad:
+                raise DataFileError(
+                    f"Ward-to-area mapping '{mapping}', row {n}, column '{key}': {excerpt(value)} holds a control character "
+                    f"(U+{ord(bad.group()):04X}). Remove it.",
+                    file=mapping, row=n, column=key,
+                )
+        name = row.get(col) or ""
+        folded = " ".join(name.split()).casefold()
+        if not folded:
+            continue
+        first = seen.setdefault(folded, (name, n))
+        if first[0] != name:
+            raise DataFileError(
+                f"Ward-to-area mapping '{mapping}', column '{col}': {label.lower()} {excerpt(name)} (row {n}) and "
+                f"{excerpt(first[0])} (row {first[1]}) differ only in capitals or spaces, so they would be two areas. "
+                "Spell every ward's area the same way.",
+                file=mapping, row=n, column=col,
+            )

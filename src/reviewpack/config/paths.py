@@ -46,16 +46,18 @@ def find_project_root(start: Path | None = None) -> Path:
 
 
 def reference_date() -> date:
-    """The build's "today": ``SOURCE_DATE_EPOCH`` (UTC) when set, so builds are reproducible; else today."""
+    """The build's "today" in UTC: the date of ``SOURCE_DATE_EPOCH`` when set, so builds are reproducible; else
+    today's date in UTC -- never the machine's time zone, so "in the future" is decided alike everywhere (and
+    agrees with the build date the pages show)."""
     from datetime import datetime
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
             return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-        except ValueError:
+        except (ValueError, OverflowError, OSError):
             raise ParameterError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {epoch!r}.") from None
-    return date.today()
+    return datetime.now(tz=UTC).date()
 
 
 def param_strings(value: Any) -> Iterator[str]:

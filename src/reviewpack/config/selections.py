@@ -10,14 +10,16 @@ from pydantic import ValidationError
 from ..errors import DataFileError, ParameterError
 from .loading import _first_parameter, _format_validation_error, _valid_keys_hint, deep_merge, load_pack_params, read_yaml
 from .models import PackParams
+from .names import check_pack_name
 from .paths import PARAMS_DIRNAME, data_path
+from .wards import WARD_GROUPING, WARD_LABEL, lookup_wards, ward_lookup_parameter
 
 
 def slug(text: str) -> str:
-    """A pack name from an area name: ``"Brownhills, Pelsall & Co" -> "brownhills-pelsall-co"``."""
+    """A pack name from an area name: ``"Brownhills, Pelsall & Co" -> "brownhills-pelsall-co"``, ``"St Matthew's" -> "st-matthews"``."""
     import re
 
-    out = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    out = re.sub(r"[^a-z0-9]+", "-", re.sub(r"['\u2019]", "", text.lower())).strip("-")
     return out or "area"
 
 
@@ -29,7 +31,9 @@ def grouping_pack_params(root: Path, grouping: str, extra: list[Path] | None = N
     root : Path
         Project root.
     grouping : str
-        Name of a grouping listed under ``groupings.options`` (e.g. ``area_partnership``).
+        Name of a grouping listed under ``groupings.options`` (e.g. ``area_partnership``), or
+        ``ward`` (built in, unless an option has that name): every ward of the configured LSOA ->
+        ward lookup its own area, with no mapping file.
     extra : list of Path, optional
         ``--params`` files merged over every pack.
 
@@ -47,9 +51,12 @@ def grouping_pack_params(root: Path, grouping: str, extra: list[Path] | None = N
 
     base = load_pack_params(root, "borough", extra)
     options = {o.name: o for o in base.groupings.options}
+    if grouping == WARD_GROUPING and grouping not in options:
+        return _ward_pack_params(root, base, extra)
     if grouping not in options:
         raise ParameterError(
-            f"Unknown grouping '{grouping}'. Valid groupings (groupings.options in params): {', '.join(options) or 'none'}.",
+            f"Unknown grouping '{grouping}'. Valid groupings (groupings.options in params): {', '.join(options) or 'none'}; "
+            f"built in: {WARD_GROUPING} (every ward its own area).",
             parameter="groupings.options",
         )
     opt = options[grouping]
@@ -73,11 +80,36 @@ def grouping_pack_params(root: Path, grouping: str, extra: list[Path] | None = N
         raise ParameterError(
             f"Grouping '{grouping}': area names {areas} do not give distinct pack names.", file=opt.file, column=opt.column, parameter="groupings.options"
         )
+    for area, name in names.items():
+        check_pack_name(name, f"made from area {area[:40]!r} of column '{opt.column}' in '{opt.file}'")
     geo = {"ward_area_mapping": opt.file, "grouping": opt.name, "grouping_column": opt.column, "grouping_label": opt.label}
     packs = ["borough", *names.values()]
     out = {"borough": load_pack_params(root, "borough", extra, overrides={"geography": geo, "packs": packs})}
     for area, name in names.items():
         overrides = {"geography": geo, "packs": packs, "pack": name, "title": f"{area} {opt.label}", "area": area}
+        out[name] = load_pack_params(root, "borough", extra, overrides=overrides)
+    return out
+
+
+def _ward_pack_params(root: Path, base: PackParams, extra: list[Path] | None) -> dict[str, PackParams]:
+    """The built-in ``ward`` grouping: the borough plus a pack per ward of the configured LSOA -> ward lookup.
+
+    No mapping file: ``geography.ward_area_mapping`` is null, so every ward is its own area (as in
+    a national build), named as :func:`reviewpack.config.wards.ward_area_names` names it.
+    """
+    _, wards = lookup_wards(root, base)
+    areas = sorted(wards.values())
+    names = {a: slug(a) for a in areas}
+    if len(set(names.values())) != len(names) or "borough" in names.values():
+        raise ParameterError(
+            f"Grouping '{WARD_GROUPING}': ward names {areas} do not give distinct pack names.",
+            parameter=(ward_lookup_parameter(base) or ("geography.lsoa21_ward_lookup", ""))[0],
+        )
+    geo = {"ward_area_mapping": None, "grouping": WARD_GROUPING, "grouping_column": None, "grouping_label": WARD_LABEL}
+    packs = ["borough", *names.values()]
+    out = {"borough": load_pack_params(root, "borough", extra, overrides={"geography": geo, "packs": packs})}
+    for area, name in names.items():
+        overrides = {"geography": geo, "packs": packs, "pack": name, "title": f"{area} {WARD_LABEL}", "area": area}
         out[name] = load_pack_params(root, "borough", extra, overrides=overrides)
     return out
 

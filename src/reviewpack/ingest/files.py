@@ -8,6 +8,7 @@ verifies them first and stops, naming the file, if one is missing or changed.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # pandas is imported where a CSV is read: the build's no-op p
     import pandas as pd
 
 CHECKSUM_FILE = "checksums.sha256"
+
+log = logging.getLogger("reviewpack")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -139,7 +142,16 @@ def read_csv_checked(
     if not path.is_file():
         raise DataFileError(f"{what} '{path}' does not exist. Check the parameter that names it.", file=path)
     try:
-        frame = pd.read_csv(path, dtype=dtype, encoding="utf-8-sig")
+        try:
+            frame = pd.read_csv(path, dtype=dtype, encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+            if b"\x00" in head or path.suffix.lower() != ".csv":
+                raise
+            # saved by Excel as plain "CSV": Windows-1252 (refused below if it is not that either)
+            frame = pd.read_csv(path, dtype=dtype, encoding="cp1252")
+            log.warning("%s '%s' is not UTF-8: read as Windows-1252 (save it as 'CSV UTF-8' to silence this warning)", what, path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, EOFError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataFileError(f"{what} '{path}' cannot be read as CSV: {first}. Restore the original file.", file=path) from None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config.wards import ward_area_names
 from ..errors import DataFileError, ReconciliationError
 from .files import read_csv_checked
 
@@ -91,8 +92,8 @@ def wards_from_lookup(lookup: pd.DataFrame, grouping: str) -> pd.DataFrame:
         wards gets its code appended so areas stay distinct.
     """
     wards = lookup[["ward_code", "ward_name"]].drop_duplicates("ward_code").sort_values("ward_code").reset_index(drop=True)
-    dup = wards["ward_name"].duplicated(keep=False)
-    wards["area"] = wards["ward_name"].where(~dup, wards["ward_name"] + " (" + wards["ward_code"] + ")")
+    # the rule `--grouping ward` names its packs by (config.wards), so a pack's area is always found
+    wards["area"] = wards["ward_code"].map(ward_area_names(dict(zip(wards["ward_code"], wards["ward_name"], strict=True))))
     wards[grouping] = wards["area"]
     return wards
 

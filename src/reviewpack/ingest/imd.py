@@ -34,6 +34,7 @@ __all__ = [
     "DOMAIN_LABELS",
     "MEASURE_KINDS",
     "load_imd",
+    "add_file7",
     "measure_availability",
 ]
 
@@ -135,7 +136,7 @@ _POPULATION_PATTERNS: dict[str, str] = {
     "pop_0_15": r"^Dependent Children aged 0-15: mid[ -]?(\d{4})",
     "pop_16_59": r"^Population aged 16-59: mid[ -]?(\d{4})",
     "pop_60_plus": r"^Older population aged 60 and over: mid[ -]?(\d{4})",
-    "pop_working_age": r"^Working age population 18-59/64",
+    "pop_working_age": r"^Working age population 18-(?:59/64|66)",
 }
 
 #: The kinds of value a measure can have, as column suffixes: ``income_rank``, ….
@@ -233,10 +234,11 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
           domain ranks/deciles and transformed scores, IoD2025 scores/ranks/deciles);
         * the IoD population denominators where present: ``pop_total, pop_0_15,
           pop_16_59, pop_60_plus, pop_working_age`` (mid-2012 for IoD2015,
-          mid-2015 for IoD2019; IoD2025's are not in our source).
+          mid-2015 for IoD2019, mid-2022 for IoD2025's File 7; see :func:`add_file7`).
 
         ``attrs`` holds ``vintage``, ``source``, ``n_lsoas_england``,
-        ``imd_score_derived`` and ``population_year`` (or ``None``).  The
+        ``imd_score_derived``, ``population_year`` (or ``None``) and
+        ``population_excludes_prisoners`` (what the denominator's header says, or ``None``).  The
         plain-English notes on these are made by
         :func:`reviewpack.present.narrative.deprivation.imd_notes`.
 
@@ -363,6 +365,7 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
         add(prefix, "decile", [f"{stem}{_DECILE_SUFFIX}"])
 
     population_year: int | None = None
+    excludes_prisoners: bool | None = None
     for std, pattern in _POPULATION_PATTERNS.items():
         for col in raw.columns:
             match = re.match(pattern, col)
@@ -370,6 +373,7 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
                 out[std] = _numeric(raw, col, shown, integer=False)
                 if std == "pop_total":
                     population_year = int(match.group(1))
+                    excludes_prisoners = True if "excluding prisoners" in col.lower() else None
                 break
 
     derived = score_required == _IMD_SCORE_DERIVED
@@ -380,7 +384,70 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
         "n_lsoas_england": n_national,
         "imd_score_derived": derived,
         "population_year": population_year,
+        "population_excludes_prisoners": excludes_prisoners,
     }
+    return out
+
+
+def add_file7(imd: pd.DataFrame, file7: pd.DataFrame) -> pd.DataFrame:
+    """Add the columns of an edition's official File 7 rows that its IoD file lacks.
+
+    The IoD files kept here for IoD2025 carry the ranks, scores and deciles but not the
+    supplementary indices (IDACI, IDAOPI) or the mid-2022 population denominators; the official
+    File 7 rows of the local authority (``imd2025_file7_walsall.csv``) carry all of them.
+
+    Parameters
+    ----------
+    imd : pandas.DataFrame
+        Output of :func:`load_imd` for the edition's file.
+    file7 : pandas.DataFrame
+        Output of :func:`load_imd` for the File 7 rows of the same edition and local authority.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``imd`` with every column of ``file7`` it did not have (e.g. ``idaci_rank``,
+        ``pop_total``); ``attrs`` gains ``population_year`` and
+        ``population_excludes_prisoners`` from File 7 when ``imd`` had no denominators, and
+        ``file7`` (the File 7 source).
+
+    Raises
+    ------
+    DataFileError
+        If the two files do not hold the same LSOAs, or disagree on an LSOA's IMD rank or score
+        (they are then not the same edition or not the same local authority).
+    """
+    src = file7.attrs.get("source", "File 7")
+    a, b = set(imd["lsoa_code"]), set(file7["lsoa_code"])
+    if a != b:
+        only_imd, only_7 = sorted(a - b), sorted(b - a)
+        example = f"'{only_imd[0]}' is only in '{imd.attrs.get('source')}'" if only_imd else f"'{only_7[0]}' is only in '{src}'"
+        raise DataFileError(
+            f"{where(src)} does not hold the same LSOAs as '{imd.attrs.get('source')}' ({len(only_imd)} and {len(only_7)} differ; "
+            f"{example}); give the File 7 rows of the same local authority and edition (parameter deprivation.vintages[].file7)",
+            file=src,
+        )
+    f7 = file7.set_index("lsoa_code").loc[imd["lsoa_code"]]
+    for col in ("imd_rank", "imd_score"):
+        if col in imd.columns and col in f7.columns:
+            bad = ~np.isclose(imd[col].to_numpy(float), f7[col].to_numpy(float), rtol=0, atol=5e-4)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise DataFileError(
+                    f"{where(src, column=col)}: LSOA {imd['lsoa_code'].iloc[i]} has {f7[col].iloc[i]}, but "
+                    f"'{imd.attrs.get('source')}' has {imd[col].iloc[i]}; the two files are not the same IoD edition",
+                    file=src,
+                    column=col,
+                )
+    out = imd.copy()
+    for col in f7.columns:
+        if col not in out.columns:
+            out[col] = f7[col].to_numpy()
+    out.attrs = dict(imd.attrs)
+    if imd.attrs.get("population_year") is None:
+        out.attrs["population_year"] = file7.attrs.get("population_year")
+        out.attrs["population_excludes_prisoners"] = file7.attrs.get("population_excludes_prisoners")
+    out.attrs["file7"] = src
     return out
 
 

@@ -67,8 +67,24 @@ class PackInputs:
         if g.ward_area_mapping is None:
             lookup_file = g.lsoa21_ward_lookup or g.lsoa11_ward_lookup
             assert lookup_file is not None, "the parameter model requires a ward lookup when there is no mapping"
-            return geography.wards_from_lookup(self.lookup(lookup_file), g.grouping)
+            return self._with_grouping_options(geography.wards_from_lookup(self.lookup(lookup_file), g.grouping))
         return geography.load_ward_areas(self.path(g.ward_area_mapping), g.grouping, g.grouping_column)
+
+    def _with_grouping_options(self, wards: pd.DataFrame) -> pd.DataFrame:
+        """Wards as areas: each ``groupings.options`` grouping's area as a column named after it.
+
+        With no mapping file (``--grouping ward``) the ward table would lose the columns a mapping
+        gives (e.g. ``area_partnership``), which the grant budget and allocation model count; the
+        grouping files hold them, each checked to cover every ward exactly once.
+        """
+        from .groupings import load_grouping
+
+        for opt in self.params.groupings.options:
+            if opt.name in wards.columns:
+                continue
+            grouping = load_grouping(self.path(opt.file), opt.column, opt.name, opt.label, list(wards["ward_code"]))
+            wards[opt.name] = wards["ward_code"].map(grouping.wards.set_index("ward_code")["area"])
+        return wards
 
     @cached_property
     def areas11(self) -> pd.DataFrame | None:
@@ -112,6 +128,14 @@ class PackInputs:
             )
         return read_csv_checked(self.path(rel), ["LSOA11CD", "LSOA21CD", "CHGIND"], dtype=str, label="LSOA 2011 to 2021 lookup")
 
+    def newer_wards(self) -> tuple[int, str] | None:
+        """``(number of wards, when they came into use)`` from ``geography.newer_wards``, if configured."""
+        newer = self.params.geography.newer_wards
+        if newer is None:
+            return None
+        table = read_csv_checked(self.path(newer.file), [], dtype=str, label="newer wards list")
+        return len(table.dropna(how="all")), newer.in_use_from
+
     # -- population ------------------------------------------------------------
     @cached_property
     def lsoa_population(self) -> pd.DataFrame:
@@ -138,13 +162,20 @@ class PackInputs:
 
     # -- deprivation -------------------------------------------------------------
     def imd(self, edition: int) -> pd.DataFrame:
-        """The local authority's LSOAs in IoD ``edition``, standardised (as published: no quintiles)."""
+        """The local authority's LSOAs in IoD ``edition``, standardised (as published: no quintiles).
+
+        With ``file7`` configured for the edition, the columns its file lacks (IDACI, IDAOPI, the
+        IoD's own population denominators) are added from the official File 7 rows.
+        """
         if edition not in self._imd:
             v = next((v for v in self.params.deprivation.vintages if v.year == edition), None)
             if v is None:
                 years = ", ".join(str(v.year) for v in self.params.deprivation.vintages)
                 raise ParameterError(f"IoD{edition} is not among deprivation.vintages ({years}).", parameter="deprivation.vintages")
-            self._imd[edition] = imd.load_imd(self.path(v.file), edition, self.params.local_authority.code)
+            frame = imd.load_imd(self.path(v.file), edition, self.params.local_authority.code)
+            if v.file7:
+                frame = imd.add_file7(frame, imd.load_imd(self.path(v.file7), edition, self.params.local_authority.code))
+            self._imd[edition] = frame
         return self._imd[edition]
 
     def official_la_summary(self) -> dict[str, float] | None:
@@ -187,6 +218,8 @@ class PackInputs:
             today=g.as_of or reference_date(),
             area_col=self.params.geography.grouping,
             known_codes=self.known_codes(),
+            sheet=g.sheet,
+            postcode_lookup=self.path(g.postcode_lookup) if g.postcode_lookup else None,
         )
 
     def files_read(self) -> dict[str, Any]:

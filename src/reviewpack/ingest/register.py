@@ -64,6 +64,27 @@ def load_register(data_dir: Path) -> dict[str, Any]:
     return register
 
 
+def attribution_lines(register: dict[str, Any], files: list[str] | None = None) -> list[str]:
+    """The ``attribution`` lines that apply to the files used.
+
+    A line is a string (always shown) or ``{text: ..., files: [patterns]}``, shown only when one of
+    ``files`` (raw file names) matches a pattern (``fnmatch``), e.g. the Ordnance Survey credit only
+    when a boundary file is used.  ``files=None`` shows every line.
+    """
+    from fnmatch import fnmatch
+
+    out = []
+    for line in register.get("attribution", []) or []:
+        if isinstance(line, dict):
+            patterns = [str(p) for p in line.get("files", []) or []]
+            if files is not None and not any(fnmatch(f, p) for f in files for p in patterns):
+                continue
+            out.append(str(line.get("text", "")))
+        else:
+            out.append(str(line))
+    return [t for t in out if t]
+
+
 def files_used(params_dict: dict[str, Any]) -> list[str]:
     """Names of the raw files a pack's parameters point at (``raw/...`` values, any depth)."""
     from ..config import param_strings  # pydantic stays unimported on the build's no-op path
@@ -106,5 +127,6 @@ def used_sources(data_dir: Path, params_dict: dict[str, Any]) -> pd.DataFrame:
                 file=Path(data_dir) / SOURCES_REGISTER,
             )
         s = by_file[name]
-        rows.append({**{k: s[k] for k in SOURCE_FIELDS}, "file": name, "sha256": checksums.get(name, "unregistered")})
+        # every field is text: a release written as a bare year (2024) must not be read, or shown, as a count
+        rows.append({**{k: str(s[k]) for k in SOURCE_FIELDS}, "file": name, "sha256": checksums.get(name, "unregistered")})
     return pd.DataFrame(rows)

@@ -29,9 +29,11 @@ from .cache import already_published, load_pack, published_key, published_record
 from .executors import PackTask, make_executor
 from .executors.base import preload_modules
 from .fingerprint import Fingerprint, cache_key, code_unchanged, fingerprint, inputs_digest
+from .lock import output_lock
 from .page import pack_page, stamp
 from .plan import BuildPlan, plan_build
 from .publish import PackOutput, publish
+from .swap import clean_stale
 from .verify import Inputs, check_inputs, check_unchanged, reconcile
 
 __all__ = ["BuildPlan", "PackResult", "build", "plan_build"]
@@ -52,6 +54,16 @@ class PackResult:
     phases: dict[str, Any] = field(default_factory=dict)  # seconds per phase, and the worker
 
 
+def _checksums_used(plan: BuildPlan, checksums: dict[str, str]) -> dict[str, str]:
+    """The verified checksums of the raw files the built packs use (and ``SOURCES.md``): the manifest lists
+    what these packs were made from, never another council's files that happen to sit in ``data/raw``."""
+    from ..config import params_as_dict
+    from ..ingest.register import files_used
+
+    used = {"SOURCES.md"} | {f for p in plan.packs.values() for f in files_used(params_as_dict(p))}
+    return {name: digest for name, digest in checksums.items() if name in used}
+
+
 def build(plan: BuildPlan, progress: Progress | None = None) -> tuple[list[PackResult], dict[str, Any]]:
     """Run a build plan and publish the result atomically.
 
@@ -70,14 +82,23 @@ def build(plan: BuildPlan, progress: Progress | None = None) -> tuple[list[PackR
     Raises
     ------
     ReviewpackError
-        On any failure; the output folder is then unchanged.
+        On any failure; the output folder is then unchanged.  :class:`~reviewpack.pipeline.lock.OutputBusy`
+        (exit 2) if another build is publishing into the same folder.
     """
+    with output_lock(plan.out_dir):  # one build per output folder at a time (lock.py)
+        clean_stale(plan.out_dir)  # staging and old folders a killed build left (swap.py)
+        return _build(plan, progress)
+
+
+def _build(plan: BuildPlan, progress: Progress | None) -> tuple[list[PackResult], dict[str, Any]]:
+    """:func:`build`, with the output folder's lock held."""
     t0 = time.perf_counter()
     say = progress or (lambda pack, status, seconds: None)
     inputs = check_inputs(plan)
     fp = fingerprint(plan, inputs.data_digest)
     keys = {name: cache_key(plan, name, fp, inputs.external[name]) for name in plan.packs}
-    publish_keys = {name: published_key(key, plan.page) for name, key in keys.items()}
+    # what a folder holds for a pack also depends on --pdf (its page links the PDF, and <pack>.pdf is there or not)
+    publish_keys = {name: published_key(f"{key}+pdf" if plan.pdf else key, plan.page) for name, key in keys.items()}
     digest = inputs_digest(plan.request, fp, inputs.every_external, plan.page)
     record = published_record(plan.root, plan.out_dir) if plan.use_cache else None
 
@@ -105,7 +126,7 @@ def build(plan: BuildPlan, progress: Progress | None = None) -> tuple[list[PackR
 
     ordered = [results[n] for n in plan.packs]
     stamped = {name: stamp(out, plan.page) for name, out in outputs.items()}
-    manifest = publish(plan, stamped, inputs.checksums, reconciliation, ordered, t_checks, time.perf_counter() - t0)
+    manifest = publish(plan, stamped, _checksums_used(plan, inputs.checksums), reconciliation, ordered, t_checks, time.perf_counter() - t0)
     if plan.use_cache:
         remember()
     return ordered, manifest

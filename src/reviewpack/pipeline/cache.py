@@ -9,6 +9,8 @@ Files (under ``.cache/reviewpack/``; deleting them only costs time)
     version, the package version, and the page furniture (not the build date and git commit,
     which are stamped in when the pack is published: :data:`reviewpack.pipeline.page.STAMPED`).
     A few versions per pack are kept, so switching back to earlier parameters is a cache hit.
+    Each entry carries the SHA-256 of its contents (bound to its pack and key), checked on every
+    read: an entry that fails is logged, deleted and rebuilt, never published.
 ``published/<out>.json``
     The **record** of what the last build published into an output folder: each pack's
     published key (its cache key plus the stamped values), the SHA-256 of every file written,
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,9 +51,11 @@ if TYPE_CHECKING:
     from .plan import BuildPlan
     from .publish import PackOutput
 
+log = logging.getLogger("reviewpack")
+
 #: how many cached versions of one pack are kept (e.g. default and trial parameters)
 CACHE_VERSIONS_PER_PACK = 4
-#: seconds per pack, written next to the published files but not part of them (they change every build)
+#: where builds before :mod:`reviewpack.pipeline.timings` kept the seconds per pack (ignored, and dropped when seen)
 TIMINGS_FILE = "build-timings.json"
 
 
@@ -58,24 +63,45 @@ TIMINGS_FILE = "build-timings.json"
 # the pack cache
 
 
+def _entry_digest(pack: str, key: str, payload: str) -> str:
+    """SHA-256 binding a cache entry's payload to its pack and key (so neither a flipped byte nor a renamed file is served)."""
+    return hashlib.sha256(f"{pack}\0{key}\0".encode() + payload.encode("utf-8")).hexdigest()
+
+
 def load_pack(root: Path, pack: str, key: str) -> PackOutput | None:
-    """A pack's cached output under ``key``, or ``None``."""
+    """A pack's cached output under ``key``, or ``None``.
+
+    An entry whose digest does not match its contents (a changed byte, a truncated or renamed
+    file, an entry from before digests) is logged, deleted and rebuilt: never served.
+    """
+    from ..config.names import PACK_NAME  # not at import: the no-op check imports this module, and config imports pydantic
+
     path = root / CACHE_DIR / "packs" / f"{pack}-{key}.json"
-    if not path.is_file():
+    if not PACK_NAME.fullmatch(pack) or not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        payload = entry["payload"]
+        if not isinstance(payload, str) or entry.get("sha256") != _entry_digest(pack, key, payload):
+            raise ValueError("digest mismatch")
+        data = json.loads(payload)
         from .publish import PackOutput
 
         return PackOutput(html=data["html"], tables=data["tables"], headlines=data["headlines"], datapackage=data.get("datapackage"))
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("cached pack '%s' (%s) failed its integrity check (%s): discarded, the pack is rebuilt", pack, path.name, exc)
+        path.unlink(missing_ok=True)
         return None
 
 
 def store_pack(root: Path, pack: str, key: str, output: PackOutput) -> None:
-    """Cache a pack's output under ``key``, keeping the :data:`CACHE_VERSIONS_PER_PACK` newest versions."""
+    """Cache a pack's output under ``key`` with its digest, keeping the :data:`CACHE_VERSIONS_PER_PACK` newest versions."""
+    from ..config.names import check_pack_name
+
+    check_pack_name(pack)  # the entry's file name: never outside the cache folder
     cdir = root / CACHE_DIR / "packs"
-    write_atomic(cdir / f"{pack}-{key}.json", json.dumps({"html": output.html, "tables": output.tables, "headlines": output.headlines, "datapackage": output.datapackage}))
+    payload = json.dumps({"html": output.html, "tables": output.tables, "headlines": output.headlines, "datapackage": output.datapackage})
+    write_atomic(cdir / f"{pack}-{key}.json", json.dumps({"sha256": _entry_digest(pack, key, payload), "payload": payload}))
     older = sorted(cdir.glob(f"{pack}-*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in older[CACHE_VERSIONS_PER_PACK:]:
         old.unlink(missing_ok=True)
@@ -137,6 +163,7 @@ def up_to_date(
     out_dir: Path | None = None,
     grouping: str | None = None,
     national: list[str] | None = None,
+    pdf: bool = False,
 ) -> tuple[list[str], Path, dict[str, Any]] | None:
     """No-op check (1): the output folder holds what this build would publish, decided before anything is parsed.
 
@@ -170,7 +197,7 @@ def up_to_date(
         hashes = FileHashes(found, enabled=True)
         _, data = verify_data(Path(record["data_dir"]), hashes)
         fp = Fingerprint(notebooks=notebooks_digest(found), data=data, source=source_digest(), environment=environment_fingerprint())
-        request = request_digest(found, packs, extra_params, out, selection)
+        request = request_digest(found, packs, extra_params, out, selection, pdf)
         inputs = inputs_digest(request, fp, file_states(record["external"], hashes), stamped_values(found))
         if inputs != record.get("inputs"):
             return None

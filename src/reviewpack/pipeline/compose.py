@@ -5,8 +5,9 @@ first cells, tagged ``standalone``, describe it, take the parameters and open th
 build, :func:`pack_notebook` joins the topics that apply to the pack into one notebook:
 
 * ``setup.ipynb`` first, whole: its ``parameters`` cell is the one papermill fills in;
-* then population, deprivation, grants (when a register is configured), boundary options
-  (the whole authority's pack, when options are configured) and methodology, without their
+* then population, demand beyond age (when Census 2021 topics are configured), deprivation,
+  grants (when a register is configured), boundary options (the whole authority's pack, when
+  options are configured) and methodology, without their
   ``standalone`` cells;
 * cells tagged with a condition (:data:`CONDITIONS`) only where it holds, e.g. ``area``;
 * headings numbered here, at export (``## 2. Deprivation``, ``### 2.3 ...``), except those
@@ -48,6 +49,7 @@ def _is_overview(p: Params) -> bool:
 TOPICS: list[tuple[str, Callable[[Params], bool]]] = [
     ("setup.ipynb", lambda p: True),
     ("population.ipynb", lambda p: True),
+    ("demand.ipynb", lambda p: p.get("census_topics") is not None),
     ("deprivation.ipynb", lambda p: True),
     ("grants.ipynb", _has_grants),
     ("boundary_options.ipynb", lambda p: _is_overview(p) and bool((p.get("groupings") or {}).get("options"))),
@@ -81,14 +83,19 @@ def _keep(cell: Any, params: Params, first: bool) -> bool:
 
 def _number(cells: list[Any]) -> None:
     section = sub = 0
+    numbering = False  # under an unnumbered "## " heading, its "### " headings stay unnumbered too
     for cell in cells:
-        if cell.cell_type != "markdown" or "unnumbered" in cell.get("metadata", {}).get("tags", []):
+        if cell.cell_type != "markdown":
+            continue
+        if "unnumbered" in cell.get("metadata", {}).get("tags", []):
+            numbering = numbering and not _H2.match(cell.source)
             continue
         if _H2.match(cell.source):
+            numbering = True
             section += 1
             sub = 0
             cell.source = _H2.sub(f"## {section}. ", cell.source, count=1)
-        elif _H3.match(cell.source) and section:
+        elif _H3.match(cell.source) and numbering:
             sub += 1
             cell.source = _H3.sub(f"### {section}.{sub} ", cell.source, count=1)
 

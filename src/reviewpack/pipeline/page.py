@@ -61,15 +61,15 @@ def stamped_values(root: Path) -> dict[str, str]:
     return {"build_date": build_date(root), "commit": git_commit(root)}
 
 
-def _attribution(data_dir: Path) -> list[str]:
-    """The ``attribution`` lines of ``data/sources.yaml``.
+def _attribution(data_dir: Path, files: list[str] | None = None) -> list[str]:
+    """The ``attribution`` lines of ``data/sources.yaml`` that apply to ``files`` (the raw files the build uses).
 
     Read here with yaml rather than through :func:`reviewpack.ingest.register.load_register`,
     which checks every entry: only the attribution is needed for the page.
     """
     import yaml
 
-    from ..ingest.register import SOURCES_REGISTER, load_register
+    from ..ingest.register import SOURCES_REGISTER, attribution_lines, load_register
 
     path = data_dir / SOURCES_REGISTER
     if not path.is_file():
@@ -83,7 +83,15 @@ def _attribution(data_dir: Path) -> list[str]:
         raise DataFileError(f"Source register '{path}' cannot be read as UTF-8 text ({exc}). Restore it from git.") from None
     if not isinstance(register, dict):
         raise DataFileError(f"Source register '{path}' must be a mapping with 'files' and 'attribution'. Restore it from git.")
-    return [str(line) for line in register.get("attribution", []) or []]
+    return attribution_lines(register, files)
+
+
+def _files_used(all_params: dict[str, PackParams]) -> list[str]:
+    """Every raw file any pack of the build uses (for the attribution lines that depend on them)."""
+    from ..config import params_as_dict
+    from ..ingest.register import files_used
+
+    return sorted({f for p in all_params.values() for f in files_used(params_as_dict(p))})
 
 
 def data_vintages(root: Path, params: PackParams) -> str:
@@ -110,6 +118,18 @@ def data_vintages(root: Path, params: PackParams) -> str:
     if pop.census2021:
         parts.append("Census 2021")
     return "; ".join(parts)
+
+
+def ward_boundaries(root: Path, params: PackParams) -> str:
+    """The title block's "Wards" line when the areas are wards (``""`` when they come from a mapping file).
+
+    The vintage is read from the lookup's ward code column (``WD24CD``: 2024 boundaries).
+    """
+    from ..config.wards import ward_vintages
+    from ..present.narrative.wards import ward_vintage_line
+
+    found = ward_vintages(root, params)
+    return ward_vintage_line(*found) if found else ""
 
 
 def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackParams]) -> dict[str, Any]:
@@ -142,9 +162,10 @@ def page_furniture(root: Path, params: PackParams, all_params: dict[str, PackPar
             for n, p in all_params.items()
         ],
         "vintages": data_vintages(root, params),
+        "wards": ward_boundaries(root, params),
         **stamped_values(root),
         "version": __version__,
-        "attribution": " ".join(_attribution(root / params.data_dir)),
+        "attribution": " ".join(_attribution(root / params.data_dir, _files_used(all_params))),
     }
 
 

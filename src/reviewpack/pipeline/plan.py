@@ -17,6 +17,7 @@ from ..errors import ParameterError
 from ..ingest.files import sha256_file
 from .executors import check_request
 from .fingerprint import notebooks_digest
+from .guards import check_writable
 
 if TYPE_CHECKING:
     from ..config import PackParams
@@ -58,6 +59,8 @@ class BuildPlan:
         :func:`reviewpack.pipeline.fingerprint.notebooks_digest`, taken before any notebook was read.
     request : str
         :func:`request_digest`, taken before any parameter file was parsed.
+    pdf : bool
+        Also print each pack to ``<pack>.pdf`` (``--pdf``).
     """
 
     root: Path
@@ -74,6 +77,7 @@ class BuildPlan:
     notebooks: dict[str, str] = field(default_factory=dict)
     notebooks_digest: str = ""
     request: str = ""
+    pdf: bool = False
 
 
 def default_jobs() -> int:
@@ -101,6 +105,7 @@ def plan_build(
     scheduler: str | None = None,
     grouping: str | None = None,
     national: list[str] | None = None,
+    pdf: bool = False,
 ) -> BuildPlan:
     """Resolve and validate the parameters of every pack to build.
 
@@ -131,11 +136,15 @@ def plan_build(
     national : list of str, optional
         Build a borough overview for each of these English local authority codes
         (or ``["all"]``) from ``params/national.yaml``, into ``reports/national``.
+    pdf : bool
+        Also print each pack to ``<pack>.pdf`` (``--pdf``; :mod:`reviewpack.pipeline.pdf`).
 
     Raises
     ------
     ParameterError
         For any invalid parameter of any pack, before anything runs.
+    RendererMissing
+        With ``pdf``, when the PDF renderer is not installed (before anything runs).
     """
     from ..config import find_project_root, load_pack_params, pack_names, params_as_dict
     from .compose import pack_notebook
@@ -148,7 +157,11 @@ def plan_build(
     out = default_out_dir(root, grouping, national) if out_dir is None else Path(out_dir)
     out = out if out.is_absolute() else (Path.cwd() / out)
     check_out_dir(root, out)
-    request = request_digest(root, packs, extra_params, out, selection)  # before any file is parsed
+    if pdf:
+        from .pdf import check_renderer
+
+        check_renderer()  # no notebook runs for a PDF that cannot be printed
+    request = request_digest(root, packs, extra_params, out, selection, pdf)  # before any file is parsed
     notebooks = notebooks_digest(root)  # before any notebook is read
     if selection is None:
         all_packs = pack_names(root, extra_params)
@@ -171,7 +184,7 @@ def plan_build(
     if out_dir is None and selection is None and any(p.grants is not None and p.grants.illustrative for p in resolved.values()):
         # made-up example data never lands in reports/latest unless asked for by name
         out = root / "reports" / "illustrative"
-        request = request_digest(root, packs, extra_params, out, selection)
+        request = request_digest(root, packs, extra_params, out, selection, pdf)
     texts: dict[str, str] = {}  # one string per distinct text, however many packs share it
     pack_texts = {}
     for name, params in resolved.items():
@@ -191,6 +204,7 @@ def plan_build(
         notebooks=pack_texts,
         notebooks_digest=notebooks,
         request=request,
+        pdf=pdf,
     )
     first = next(iter(resolved.values()))
     plan.page = page_furniture(root, first, {n: loaded[n] for n in all_packs})
@@ -232,6 +246,7 @@ def check_out_dir(root: Path, out: Path) -> None:
                 f"--out '{out}' already holds files that no reviewpack build published (no reviewpack manifest.json), "
                 f"and a build replaces the whole folder. {hint}"
             )
+    check_writable(out)  # a read-only folder is found now, not after every notebook ran
 
 
 def default_out_dir(root: Path, grouping: str | None = None, national: list[str] | None = None) -> Path:
@@ -246,17 +261,21 @@ def default_out_dir(root: Path, grouping: str | None = None, national: list[str]
 
 
 def request_digest(
-    root: Path, packs: list[str] | None, extra_params: list[Path] | None, out: Path, selection: dict[str, Any] | None = None
+    root: Path, packs: list[str] | None, extra_params: list[Path] | None, out: Path, selection: dict[str, Any] | None = None,
+    pdf: bool = False,
 ) -> str:
-    """Digest of a build request: project, output folder, packs asked for, and the bytes of every parameter file."""
-    h = hashlib.sha256(json.dumps([str(root), str(out), packs, selection]).encode())
+    """Digest of a build request: project, output folder, packs asked for (and ``--pdf``), and the bytes of every parameter file."""
+    h = hashlib.sha256(json.dumps([str(root), str(out), packs, selection, *(["pdf"] if pdf else [])]).encode())
     pdir = root / "params"
     for path in sorted(pdir.rglob("*")):
         rel = path.relative_to(pdir)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
             h.update(f"{rel.as_posix()}\0{sha256_file(path)}\n".encode())
     for extra in extra_params or []:
-        path = Path(extra).resolve()
+        try:
+            path = Path(extra).resolve()
+        except (RuntimeError, OSError):  # a symlink loop: read_yaml reports it
+            path = Path(os.path.abspath(extra))
         sha = sha256_file(path) if path.is_file() else "missing"
         h.update(f"--params {path}\0{sha}\n".encode())
     return h.hexdigest()

@@ -1,5 +1,7 @@
 """Publishing: executed notebook -> self-contained HTML, CSV tables, index page, manifest; then the swap.
 
+Each pack's workbook (and, with ``--pdf``, its PDF) is written by :mod:`reviewpack.pipeline.exports`.
+
 The HTML uses the package's own nbconvert template (``templates/reviewpack``):
 no code, no prompts, no scripts, no external requests, charts inline as
 ``data:`` images with the alt text from the output metadata.
@@ -27,6 +29,10 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..errors import BuildError
 from .cache import TIMINGS_FILE
+from .diff import publish_changes
+from .exports import download_labels, download_links_html, with_downloads, write_exports
+from .markdown import safe_markdown2html
+from .timings import write_timings
 
 if TYPE_CHECKING:  # nbformat and nbconvert are imported where a notebook is exported
     import nbformat
@@ -153,6 +159,7 @@ def export_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:
         exclude_output_prompt=True,
     )
     exporter.register_filter("svg_base64", _svg_base64)
+    exporter.register_filter("markdown2html", safe_markdown2html)  # no raw HTML, external links, images or auto-links
     resources = {"reviewpack": {**page, "css": css(), "toc": "<!--reviewpack:toc-->"}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     body = _ANCHOR.sub("", body)
@@ -178,7 +185,7 @@ def write_index(out_dir: Path, page: dict[str, Any], cards: list[dict[str, Any]]
         figs = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in c["figures"])
         items.append(
             f'<li class="card"><h2><a href="{esc(c["name"])}.html">{esc(c["label"])}</a></h2>'
-            f'<p>{esc(c["covers"])}</p><dl>{figs}</dl></li>'
+            f'<p>{esc(c["covers"])}</p><dl>{figs}</dl>{download_links_html(c.get("downloads", []), heading=False)}</li>'
         )
     nav = "".join(f'<li><a href="{esc(c["name"])}.html">{esc(c["label"])}</a></li>' for c in cards)
     doc = f"""<!DOCTYPE html>
@@ -198,11 +205,11 @@ def write_index(out_dir: Path, page: dict[str, Any], cards: list[dict[str, Any]]
 <nav aria-label="Review packs"><ul class="packnav"><li><a aria-current="page" href="index.html">All packs</a></li>{nav}</ul></nav>
 <p class="kicker">{esc(page['la_name'])} scrutiny review packs</p>
 <h1>{esc(page['la_name'])}: deprivation, population demand and grant funding by {esc(page['grouping_label'].lower())}</h1>
-<dl class="meta"><div><dt>Data</dt><dd>{esc(page['vintages'])}</dd></div><div><dt>Built</dt><dd>{esc(page['build_date'])}</dd></div></dl>
+<dl class="meta"><div><dt>Data</dt><dd>{esc(page['vintages'])}</dd></div>{f"<div><dt>Wards</dt><dd>{esc(page['wards'])}</dd></div>" if page.get('wards') else ''}<div><dt>Built</dt><dd>{esc(page['build_date'])}</dd></div></dl>
 </header>
 <main id="main">
 {'<div class="banner" role="note"><p><strong>ILLUSTRATIVE — not real grants.</strong> These packs are built from a made-up grant register to show how the analysis works; do not quote their grant figures.</p></div>' if page.get('illustrative') else ''}
-<p>{esc(page.get('intro') or 'One pack for the borough overview and one for each ' + page['grouping_label'].lower() + '.')} Each opens on its own, offline; every table in a pack can be downloaded as CSV.</p>
+<p>{esc(page.get('intro') or 'One pack for the borough overview and one for each ' + page['grouping_label'].lower() + '.')} Each opens on its own, offline; every table in a pack can be downloaded as CSV, and all of a pack's tables as one spreadsheet (XLSX).</p>
 <ul class="cards">{''.join(items)}</ul>
 </main>
 <footer class="site-footer">
@@ -217,11 +224,14 @@ def write_index(out_dir: Path, page: dict[str, Any], cards: list[dict[str, Any]]
 
 def write_pack(out_dir: Path, pack: str, output: PackOutput) -> None:
     """Write ``<pack>.html``, ``tables/<pack>/<name>.csv`` and ``tables/<pack>/datapackage.json``."""
+    from ..config.names import check_pack_name, inside
+
+    check_pack_name(pack)  # checked when the parameters were read; a write outside out_dir is never made
     (out_dir / f"{pack}.html").write_text(output.html, encoding="utf-8")
     tdir = out_dir / "tables" / pack
     tdir.mkdir(parents=True, exist_ok=True)
     for name, text in sorted(output.tables.items()):
-        (tdir / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
+        inside(tdir, tdir / f"{name}.csv").write_text(text, encoding="utf-8", newline="")
     if output.datapackage is not None:
         write_json(tdir / "datapackage.json", output.datapackage)
 
@@ -256,9 +266,9 @@ def publish(
     reconciliation : dict
         The reconciliation result (into the manifest).
     results : list of PackResult
-        Per-pack outcomes (into ``build-timings.json``).
+        Per-pack outcomes (into the timings file, :mod:`reviewpack.pipeline.timings`).
     t_checks, t_total : float
-        Seconds spent on the checks and in total (into ``build-timings.json``).
+        Seconds spent on the checks and in total (into the timings file).
 
     Returns
     -------
@@ -284,8 +294,11 @@ def publish(
                 previous = {}
             for name in outputs:
                 shutil.rmtree(stage / "tables" / name, ignore_errors=True)
+            (stage / TIMINGS_FILE).unlink(missing_ok=True)  # where builds before timings.py kept them
+        outputs = {name: with_downloads(output, name, plan.pdf) for name, output in outputs.items()}
         for name, output in outputs.items():
             write_pack(stage, name, output)
+        exported, export_timings = write_exports(stage, plan, outputs)  # <pack>.xlsx, and <pack>.pdf with --pdf
         packs_meta = dict(previous.get("packs", {})) if partial else {}
         for name, output in outputs.items():
             packs_meta[name] = {
@@ -295,6 +308,7 @@ def publish(
                 **({"datapackage": f"tables/{name}/datapackage.json"} if output.datapackage is not None else {}),
                 "headlines": [[label, value] for label, value in output.headlines.items()],  # in the pack's order
                 "html_sha256": hashlib.sha256(output.html.encode("utf-8")).hexdigest(),
+                **exported[name],
             }
         packs_meta = {k: packs_meta[k] for k in plan.all_packs if k in packs_meta}
         cards = [
@@ -303,6 +317,7 @@ def publish(
                 "label": next((p["label"] for p in plan.page["packs"] if p["name"] == n), n),
                 "covers": m["params"]["title"],
                 "figures": [tuple(x) for x in m.get("headlines", [])],
+                "downloads": [(m[k], label) for k, label in download_labels() if k in m],
             }
             for n, m in packs_meta.items()
         ]
@@ -317,6 +332,7 @@ def publish(
             "packs": packs_meta,
         }
         write_json(stage / "manifest.json", manifest)
+        publish_changes(out, stage, css())  # keeps the previous build in previous/, writes changes.html (pipeline/diff.py)
         timings = {
             "checks_seconds": round(t_checks, 3),
             "total_seconds": round(t_total, 3),
@@ -324,21 +340,23 @@ def publish(
             "executor": plan.executor,
             "prefork": plan.prefork,
             "packs": {r.pack: {"status": r.status, "seconds": round(r.seconds, 3), **({"phases": r.phases} if r.phases else {})} for r in results},
+            "exports": export_timings,
         }
-        write_json(stage / TIMINGS_FILE, timings)
         _swap(stage, out)
+        write_timings(plan.root, out, timings)  # outside the published folder: it differs every build (timings.py)
         return manifest
+    except OSError as exc:  # a full disk, a quota: exit 2 with one line (swap.py)
+        from .swap import publish_failed
+
+        shutil.rmtree(stage, ignore_errors=True)
+        raise publish_failed(exc, out) from exc
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
 
 
 def _swap(stage: Path, out: Path) -> None:
-    """Put ``stage`` in place of ``out``: the old output is kept until the new one is in place."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-    stage.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Put ``stage`` in place of ``out`` in one atomic step (a rename-exchange; see swap.py)."""
+    from .swap import replace_dir
+
+    replace_dir(stage, out)

@@ -128,17 +128,18 @@ def verify_data(data_dir: Path, hashes: FileHashes) -> tuple[dict[str, str], str
     return dict(sorted(expected.items())), h.hexdigest()
 
 
-def referenced_files(params: dict[str, Any], data_dir: Path) -> list[Path]:
+def referenced_files(params: PackParams, data_dir: Path) -> list[Path]:
     """Files the parameters name **outside** the data folder (e.g. ``grants.register: /srv/grants.csv``).
 
-    Every string value is read as a path the way :func:`reviewpack.config.data_path`
-    resolves it (relative to ``data_dir``, or absolute); those inside ``data_dir`` are
-    already in the data digest.
+    Only the parameters that name files (:func:`reviewpack.config.data_files`) are read as paths,
+    the way :func:`reviewpack.config.data_path` resolves them (relative to ``data_dir``, or
+    absolute); those inside ``data_dir`` are already in the data digest.  Any other string -- a
+    title, an area name, ``/proc/self/pagemap`` typed into a caption -- is never opened.
     """
-    from ..config import param_strings
+    from ..config import data_files
 
     found: set[Path] = set()
-    for value in param_strings(params):
+    for _, value in data_files(params):
         if not value or len(value) >= 4096 or "\n" in value or "\0" in value:
             continue
         try:
@@ -184,13 +185,11 @@ def check_inputs(plan: BuildPlan) -> Inputs:
     ChecksumError
         If a raw file is missing or changed (as :func:`verify_data`).
     """
-    from ..config import params_as_dict
-
     first = next(iter(plan.packs.values()))
     data_dir = (plan.root / first.data_dir).resolve()
     hashes = FileHashes(plan.root, enabled=plan.use_cache and not plan.force)
     checksums, data_digest = verify_data(data_dir, hashes)
-    external = {n: file_states(referenced_files(params_as_dict(p), data_dir), hashes) for n, p in plan.packs.items()}
+    external = {n: file_states(referenced_files(p, data_dir), hashes) for n, p in plan.packs.items()}
     hashes.save()
     return Inputs(data_dir, checksums, data_digest, external)
 

@@ -86,8 +86,8 @@ class ColumnContext:
         Human name of the grouping (``{grouping_label}``), e.g. ``"Locality"``.
     area_label : str, optional
         What the pack covers (``{area_label}``): the area's name, or the borough's.
-    population_year : int, optional
-        The grant analysis' population year (``{population_year}``).
+    population_year : str, optional
+        The grant analysis' residents, as named (``{population_year}``): ``mid-2015``, ``Census 2021``.
     edition : int or str, optional
         The grant analysis' IoD edition (``{edition}``), e.g. ``2015``.
     areas : tuple of str
@@ -98,7 +98,7 @@ class ColumnContext:
     grouping: str | None = None
     grouping_label: str | None = None
     area_label: str | None = None
-    population_year: int | None = None
+    population_year: int | str | None = None
     edition: int | str | None = None
     areas: tuple[str, ...] = ()
 
@@ -126,6 +126,7 @@ COLUMNS: dict[str, Column] = {name: dataclasses.replace(col, name=name) for name
     "population": _c("Residents", "number", _PERSONS, None, "Residents (usual residents, or a mid-year estimate)"),
     "share_of_borough_pct": _c("Share of {la_name} (%)", "number", _PCT, _D1, "The area's share of the borough's residents in the same year and age band"),
     "estimated": _c("Estimated", "boolean", None, None, "True when the figure is a linear interpolation between data years"),
+    "measures": _c("Compares", "string", None, None, "What a step compares: mid-year estimates, an interpolated year, or Census against a mid-year estimate"),
     "from_year": _c("From", "integer", "year", "{:d}", "First year of the step"),
     "to_year": _c("To", "integer", "year", "{:d}", "Last year of the step"),
     "population_from": _c("Residents (from)", "number", _PERSONS, _P0, "Residents (all ages) in the first year"),
@@ -137,6 +138,20 @@ COLUMNS: dict[str, Column] = {name: dataclasses.replace(col, name=name) for name
     "age": _c("Age (90 = 90+)", "integer", "years", "{:d}", "Single year of age (90 = 90 and over)"),
     "borough_pct": _c("{la_name} (%)", "number", _PCT, _D2, "Share of the borough's residents at this age"),
     "area_pct": _c("{area_label} (%)", "number", _PCT, _D2, "Share of the area's residents at this age"),
+    # --- demand beyond age (Census 2021 topics) -------------------------------------------------
+    "census_table": _c("Census table", "string", None, None, "The Census 2021 topic summary the measure is from (e.g. TS038 Disability)"),
+    "demand_measure": _c("Measure code", "string", None, None, "Short code of the Census measure"),
+    "demand_label": _c("Measure", "string", None, None, "What is counted, as a share of all residents or of all households"),
+    "census_unit": _c("Counted", "string", None, None, "Whether the measure counts persons (usual residents) or households"),
+    "census_count": _c("Count", "integer", "persons or households", _P0, "Residents or households with the characteristic (Census 2021; perturbed, so small counts are approximate)"),
+    "census_total": _c("Total", "integer", "persons or households", _P0, "All residents or households in the Census table (the denominator)"),
+    "census_pct": _c("Share (%)", "number", _PCT, _D1, "Count as a percentage of the total"),
+    "ci_lower_pct": _c("95% CI lower (%)", "number", _PCT, _D1, "Lower limit of the 95% Wilson score confidence interval of the share"),
+    "ci_upper_pct": _c("95% CI upper (%)", "number", _PCT, _D1, "Upper limit of the 95% Wilson score confidence interval of the share"),
+    "la_pct": _c("{la_name} (%)", "number", _PCT, _D1, "The same share for the whole borough"),
+    "vs_la": _c("Compared with {la_name}", "string", None, None, "higher / similar / lower than the borough: the area's 95% interval against the borough's share (empty for the borough)"),
+    "england_pct": _c("England (%)", "number", _PCT, _D1, "The same share for England (empty when no England file is configured)"),
+    "vs_england": _c("Compared with England", "string", None, None, "higher / similar / lower than England: the 95% interval against England's share"),
     # --- deprivation ---------------------------------------------------------------------------
     "imd_vintage": _c("IoD edition", "string", None, None, "English Indices of Deprivation edition, e.g. IoD2019"),
     "quintile": _c("Quintile (1 = most deprived)", "integer", None, "{:d}", "Within-borough IMD quintile of neighbourhoods (1 = the borough's most deprived fifth)"),
@@ -252,7 +267,7 @@ TABLE_COLUMNS: dict[str, dict[str, Column]] = {
     "neighbourhood_deciles": {"quintile": _variant("quintile", label="Borough quintile")},
     "la_summary_measures": {"area": _variant("area", label="Area", description="The borough, or one of its areas")},
     "grouping_comparison": {"area": _variant("area", label="Area", description="An area of the grouping")},
-    "grants_by_{grouping}": {"population": _variant("population", label="Residents (mid-{population_year})", format=_P0,
+    "grants_by_{grouping}": {"population": _variant("population", label="Residents ({population_year})", format=_P0,
                                                      description="Residents in the grant analysis' population year")},
     "grants_fair_share": {"amount_awarded_gbp": _variant("amount_awarded_gbp", label="Actual (£)")},
     "top_recipients": {"amount_awarded_gbp": _variant("amount_awarded_gbp", label="Amount (£)")},

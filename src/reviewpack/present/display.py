@@ -79,6 +79,20 @@ def show_table(
     )
 
 
+def show_summary(df: pd.DataFrame, caption: str, intro: str, items: list[str], items_heading: str) -> None:
+    """Display the "At a glance" box: a line of Markdown, a small table of display text, and a list.
+
+    The table is already formatted text (its figures are published in the pack's other tables), so
+    it has no CSV; every cell is HTML-escaped by :func:`~reviewpack.present.tables.table_html`.
+    ``intro`` and ``items`` are Markdown made by :mod:`reviewpack.present.narrative` (escaped there).
+    """
+    body = table_html(df, caption)
+    _display({"text/html": f'<div class="at-a-glance">{body}</div>', "text/plain": caption}, {"reviewpack": {"kind": "glance"}})
+    listed = "\n".join(f"- {item}" for item in items)
+    text = intro + (f"\n\n**{items_heading}**\n\n{listed}" if items else "")
+    _display({"text/markdown": text}, {})
+
+
 def show_figure(fig: Figure, alt: str, name: str | None = None) -> None:
     """Display a chart as SVG with its alt text in the output metadata.
 

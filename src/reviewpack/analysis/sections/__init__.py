@@ -6,7 +6,7 @@ A notebook opens the pack and takes the section it narrates::
 
     P = Pack.open("north")                 # or Pack.from_params(params) inside a build
     dep = P.deprivation                    # DeprivationSection
-    dep.latest                             # EditionBasis(edition=2025, lsoa_geography=2021, population='census2021', ...)
+    dep.latest                             # EditionBasis(edition=2025, lsoa_geography=2021, population='iod_denominator', ...)
     dep.quintile_distribution()            # the table behind section "Deprivation"
 
 ``P.grants`` is ``None`` when no grant register is configured, ``P.options`` when the pack is
@@ -24,12 +24,13 @@ from ...config import PackParams, find_project_root, load_pack_params
 from ...ingest import geography
 from ...ingest.inputs import PackInputs
 from ..basis import Scope
+from .demand import DemandSection
 from .deprivation import DeprivationSection
 from .grants import GrantsSection
 from .options import OptionsSection
 from .population import PopulationSection
 
-__all__ = ["DeprivationSection", "GrantsSection", "OptionsSection", "Pack", "PopulationSection"]
+__all__ = ["DemandSection", "DeprivationSection", "GrantsSection", "OptionsSection", "Pack", "PopulationSection"]
 
 
 @dataclass
@@ -80,6 +81,13 @@ class Pack:
         return PopulationSection(self.inputs, self.scope)
 
     @cached_property
+    def demand(self) -> DemandSection | None:
+        """Demand beyond age, from Census 2021 topics (``None`` when ``census_topics`` is not configured)."""
+        if self.params.census_topics is None:
+            return None
+        return DemandSection(self.inputs, self.scope)
+
+    @cached_property
     def deprivation(self) -> DeprivationSection:
         """Deprivation, every configured IoD edition."""
         return DeprivationSection(self.inputs, self.scope)
@@ -111,6 +119,8 @@ class Pack:
         out.update(self.population.check())
         self.inputs.files_read()
         self.deprivation.check()
+        if self.demand is not None:
+            out.update(self.demand.check())
         if self.params.groupings.options:
             OptionsSection(self.inputs, self.scope, self.deprivation).comparison()
         if self.grants is not None:

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ...errors import ParameterError
+from ...ingest.imd import DOMAINS, SUPPLEMENTARY
 from ...ingest.inputs import PackInputs
 from .. import change, deprivation, summary_measures
 from ..basis import EditionBasis, Scope
@@ -51,7 +52,8 @@ class DeprivationSection:
         """The basis of IoD ``year``: its LSOA geography and the residents that weight it."""
         v = self._vintage(year)
         if v.population == "iod_denominator":
-            return EditionBasis(year, v.lsoa_vintage, "iod_denominator", self.imd(year).attrs.get("population_year"))
+            attrs = self.imd(year).attrs  # the denominators of the IoD file, or of its File 7 rows (deprivation.vintages[].file7)
+            return EditionBasis(year, v.lsoa_vintage, "iod_denominator", attrs.get("population_year"), attrs.get("population_excludes_prisoners"))
         if v.population == "census2021":
             return EditionBasis(year, v.lsoa_vintage, "census2021", 2021)
         return EditionBasis(year, v.lsoa_vintage, "mid_year", int(v.population))
@@ -84,6 +86,12 @@ class DeprivationSection:
         """
         v = self._vintage(year)
         if v.population == "iod_denominator":
+            if "pop_total" not in self.imd(year).columns:
+                raise ParameterError(
+                    f"deprivation.vintages: IoD{year} asks for population 'iod_denominator', but '{v.file}' has no population "
+                    "denominators. Name the edition's official File 7 rows as its file7 (they hold them), or use census2021.",
+                    parameter="deprivation.vintages",
+                )
             return None
         pop = self.inputs.lsoa_population
         pop = pop[pop["age_band"] == "all"]
@@ -114,6 +122,35 @@ class DeprivationSection:
         """:meth:`quintile_distribution` for the latest edition only."""
         d = self.quintile_distribution()
         return d[d["imd_vintage"] == self.latest.label]
+
+    def fifth_shares(self) -> pd.DataFrame:
+        """The most deprived fifth both ways, and England's most deprived 10%, latest edition (unrounded).
+
+        One row per area and one for the borough (``area`` = the local authority's name):
+        ``residents``; ``share_of_residents_pct`` (the area's share of the borough's residents);
+        ``share_of_fifth_pct`` (of the residents of the borough's most deprived fifth of
+        neighbourhoods, the share who live in the area); ``in_fifth_pct`` (of the area's own
+        residents, the share who live in that fifth); ``in_england_10pct`` (of the area's own
+        residents, the share in England's most deprived 10% of neighbourhoods).
+        """
+        g = self.scope.grouping
+        d = self.latest_distribution()
+        residents = d.groupby(g, sort=False)["residents"].sum()
+        fifth = d[d["quintile"] == 1].set_index(g)["residents"].reindex(residents.index, fill_value=0)
+        out = pd.DataFrame({"residents": residents, "fifth": fifth})
+        out.loc[self.scope.la_name] = out.sum()
+        nat = self.national_summary_latest().set_index(g)["share_residents_decile_1_pct"]
+        total, total_fifth = out.loc[self.scope.la_name, "residents"], out.loc[self.scope.la_name, "fifth"]
+        return pd.DataFrame(
+            {
+                "area": out.index,
+                "residents": out["residents"].to_numpy(),
+                "share_of_residents_pct": (100 * out["residents"] / total).to_numpy(),
+                "share_of_fifth_pct": (100 * out["fifth"] / total_fifth if total_fifth else 0.0 * out["fifth"]).to_numpy(),
+                "in_fifth_pct": (100 * out["fifth"] / out["residents"]).to_numpy(),
+                "in_england_10pct": nat.reindex(out.index).to_numpy(),
+            }
+        )
 
     def quintile_shares(self, quintile: int = 1) -> pd.DataFrame:
         """Each area's share of all residents and of the residents of one quintile (latest edition)."""
@@ -167,12 +204,32 @@ class DeprivationSection:
         t = self.imd(y).merge(self.areas(y)[["lsoa_code", "ward_name", g]], on="lsoa_code")[cols].sort_values("imd_rank")
         if self.scope.area:
             t = t[t[g] == self.scope.area]
+        if len(t) and (t["ward_name"].astype(str) == t[g].astype(str)).all():
+            t = t.drop(columns=["ward_name"])  # the areas are the wards: one column, not two headed "Ward"
         return t
 
     def domain_profiles(self) -> pd.DataFrame:
-        """Share of residents in England's most deprived 20% on each domain, each area and the borough, every edition."""
-        frames = [deprivation.domain_profile(*self._args(y), self.scope.grouping, total_label=self.scope.la_name) for y in self._years()]
+        """Share of residents in England's most deprived 20% on each domain, each area and the borough, every edition.
+
+        The seven domains, then IDACI and IDAOPI where the edition has their ranks (IoD2025 from its
+        File 7 rows, ``deprivation.vintages[].file7``).
+        """
+        frames = [
+            deprivation.domain_profile(
+                *self._args(y), self.scope.grouping, total_label=self.scope.la_name, domains=self.profile_measures(y)
+            )
+            for y in self._years()
+        ]
         return pd.concat(frames, ignore_index=True)
+
+    def has_supplementary(self) -> bool:
+        """Whether any edition's domain profile holds IDACI or IDAOPI."""
+        return any(set(self.profile_measures(y)) & set(SUPPLEMENTARY) for y in self._years())
+
+    def profile_measures(self, year: int) -> tuple[str, ...]:
+        """The measures of the domain profile of IoD ``year``: the IMD, its seven domains, and IDACI/IDAOPI if present."""
+        cols = self.imd(year).columns
+        return ("imd", *DOMAINS, *(s for s in SUPPLEMENTARY if f"{s}_rank" in cols or f"{s}_score_transformed" in cols))
 
     def domain_profile_latest(self) -> pd.DataFrame:
         """:meth:`domain_profiles` for the latest edition (long)."""
@@ -189,7 +246,9 @@ class DeprivationSection:
         """The ``n`` domains where the pack's area is most deprived relative to the borough (``None`` for the borough)."""
         if not self.scope.area:
             return None
-        return deprivation.relative_domains(self.domain_profile_latest(), self.scope.area, total_label=self.scope.la_name, n=n)
+        prof = self.domain_profile_latest()
+        prof = prof[~prof["domain"].isin(SUPPLEMENTARY)]  # the seven domains only: IDACI and IDAOPI are parts of Income
+        return deprivation.relative_domains(prof, self.scope.area, total_label=self.scope.la_name, n=n)
 
     def changes(self) -> list[change.ChangeResult]:
         """Change between consecutive editions (same LSOA geography, or across the 2011 -> 2021 change)."""
@@ -236,6 +295,15 @@ class DeprivationSection:
     def official_summary(self) -> dict[str, float] | None:
         """MHCLG's published File 10 values for the local authority, latest edition (``None``: not configured)."""
         return self.inputs.official_la_summary()
+
+    def summary_agreement(self) -> dict[str, bool] | None:
+        """Whether the borough's latest-edition summary measures equal File 10's, measure by measure (``None``: no File 10)."""
+        official = self.official_summary()
+        if not official:
+            return None
+        imd, pop, _ = self._args(self.latest.edition)
+        ours = summary_measures.la_summary_measures(imd, pop).iloc[0]
+        return summary_measures.agrees_with_published(ours, official)
 
     def most_deprived(self) -> pd.DataFrame | None:
         """The pack area's most deprived neighbourhoods, latest edition (``None`` for the borough)."""

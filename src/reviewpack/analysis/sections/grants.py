@@ -47,6 +47,18 @@ class GrantsSection:
         self.deprivation = deprivation
 
     @property
+    def population_year(self) -> int:
+        """Residents of this year divide grant £: ``grants.population_year``, or the latest year of the population table."""
+        year = self.params.population_year
+        return int(year) if year is not None else self.population.basis.latest_year
+
+    @property
+    def deprivation_edition(self) -> int:
+        """The IoD edition of fair shares and the concentration index: ``grants.deprivation_edition``, or ``deprivation.latest``."""
+        edition = self.params.deprivation_edition
+        return int(edition) if edition is not None else self.inputs.params.deprivation.latest
+
+    @property
     def register(self) -> Register:
         """The register: placed, unplaced and rejected rows, and its reconciliation."""
         return self.inputs.grant_register
@@ -56,8 +68,8 @@ class GrantsSection:
         """Period, population year, IoD edition, illustrative or real, kind of register."""
         return GrantsBasis(
             period=self.period,
-            population_year=self.params.population_year,
-            edition=self.deprivation.edition(self.params.deprivation_edition),
+            population_year=self.population_year,
+            edition=self.deprivation.edition(self.deprivation_edition),
             illustrative=self.params.illustrative,
             kind=self.register.kind,
         )
@@ -73,11 +85,11 @@ class GrantsSection:
 
     def residents(self) -> pd.Series:
         """Residents per area in ``grants.population_year``."""
-        return self.population.residents(self.params.population_year)
+        return self.population.residents(self.population_year)
 
     def need(self) -> pd.Series:
         """Residents of the borough's most deprived fifth per area, IoD ``grants.deprivation_edition``."""
-        return self.deprivation.most_deprived_fifth(self.params.deprivation_edition)
+        return self.deprivation.most_deprived_fifth(self.deprivation_edition)
 
     def by_area(self) -> pd.DataFrame:
         """Contract table ``grants_by_<grouping>.csv``: grants, £, £ per resident and shares per area."""
@@ -118,7 +130,7 @@ class GrantsSection:
 
     def concentration(self) -> equity.ConcentrationResult:
         """Concentration index of grant £ across wards ranked by deprivation (negative: more to the more deprived)."""
-        wd = self.deprivation.ward_scores(self.params.deprivation_edition)
+        wd = self.deprivation.ward_scores(self.deprivation_edition)
         amounts = grants.by_ward(self.register, self.period).set_index("ward_code")["amount_awarded_gbp"]
         amounts = amounts.reindex(wd.index, fill_value=0.0)
         return equity.concentration_index(amounts, wd["average_score"], wd["residents"], higher_is_more_deprived=True)
@@ -131,6 +143,81 @@ class GrantsSection:
         curve["ward_name"] = curve["unit"].map(self.inputs.wards.set_index("ward_code")["ward_name"])
         return curve[["unit", "ward_name", "deprivation_rank", "cum_population_pct", "cum_amount_pct"]]
 
+    def _placed(self) -> pd.DataFrame:
+        """Placed grants within the period."""
+        placed = self.register.placed
+        if self.period and "award_year" in placed:
+            placed = placed[placed["award_year"].between(*self.period)]
+        return placed
+
+    def award_years(self) -> tuple[int, int] | None:
+        """First and last award year of the placed grants counted (``None`` when none is placed)."""
+        placed = self._placed()
+        if placed.empty or "award_year" not in placed:
+            return None
+        years = placed["award_year"].dropna()
+        return (int(years.min()), int(years.max())) if len(years) else None
+
+    def placement_basis(self) -> str:
+        """How the grants counted were placed: ``recipient`` (the recipient's address), ``beneficiary``
+        (where the work happened), ``recipient_postcode`` / ``beneficiary_postcode`` (the same, every
+        one by postcode through ``grants.postcode_lookup``), ``mixed``, or ``none`` when nothing was placed."""
+        methods = set(self._placed().get("placement", pd.Series(dtype=object)).dropna().astype(str))
+        if not methods:
+            return "none"
+        kinds = {"beneficiary" if m.lower().startswith("beneficiary") else "recipient" for m in methods}
+        if len(kinds) > 1:
+            return "mixed"
+        kind = kinds.pop()
+        return f"{kind}_postcode" if all(m.endswith("(postcode)") for m in methods) else kind
+
+    def placement_counts(self) -> dict[str, int]:
+        """Rows of the register by how they were placed: ward code, LSOA code, postcode, not placed."""
+        return self.register.reconciliation.placement_counts()
+
+    def any_placed(self) -> bool:
+        """True when at least one grant in the period was placed in an area (else there is nothing to compare)."""
+        return not self._placed().empty
+
+    def ward_concentration(self) -> pd.DataFrame:
+        """Per area, the ward whose organisations received the largest share of the area's grant £.
+
+        Columns: ``area, ward_code, ward_name, ward_gbp, area_gbp, share_pct`` (unrounded); areas
+        with no grant money are left out.
+        """
+        placed = self._placed()
+        g = self.scope.grouping
+        if placed.empty:
+            return pd.DataFrame(columns=["area", "ward_code", "ward_name", "ward_gbp", "area_gbp", "share_pct"])
+        by_ward = placed.groupby([g, "ward_code"], sort=False)["amount_gbp"].sum().reset_index()
+        rows = []
+        for area, sub in by_ward.groupby(g, sort=False):
+            total = float(sub["amount_gbp"].sum())
+            if total <= 0:
+                continue
+            top = sub.sort_values(["amount_gbp", "ward_code"], ascending=[False, True]).iloc[0]
+            rows.append({"area": area, "ward_code": top["ward_code"], "ward_gbp": float(top["amount_gbp"]), "area_gbp": total})
+        out = pd.DataFrame(rows)
+        out["ward_name"] = out["ward_code"].map(self.inputs.wards.set_index("ward_code")["ward_name"])
+        out["share_pct"] = 100 * out["ward_gbp"] / out["area_gbp"]
+        return out[["area", "ward_code", "ward_name", "ward_gbp", "area_gbp", "share_pct"]]
+
+    def concentrated(self) -> pd.DataFrame:
+        """:meth:`ward_concentration` rows at or above ``grants.concentration_threshold`` (for the pack's area only, in an area's pack)."""
+        wc = self.ward_concentration()
+        wc = wc[wc["share_pct"] >= 100 * self.params.concentration_threshold]
+        if self.scope.area:
+            wc = wc[wc["area"] == self.scope.area]
+        return wc.reset_index(drop=True)
+
+    def concentration_without(self, ward_code: str) -> equity.ConcentrationResult:
+        """The concentration index with one ward left out (its residents and its grant £)."""
+        wd = self.deprivation.ward_scores(self.deprivation_edition)
+        amounts = grants.by_ward(self.register, self.period).set_index("ward_code")["amount_awarded_gbp"]
+        amounts = amounts.reindex(wd.index, fill_value=0.0)
+        keep = wd.index != ward_code
+        return equity.concentration_index(amounts[keep], wd.loc[keep, "average_score"], wd.loc[keep, "residents"], higher_is_more_deprived=True)
+
     def has_budgets(self) -> bool:
         """True for the council's own area partnership programme with financial years to compare."""
         return bool(self.params.area_partnership_programme and self.params.financial_years)
@@ -138,13 +225,29 @@ class GrantsSection:
     def budget_vs_spend(self) -> pd.DataFrame:
         """Area partnership budget against spend, by financial year."""
         g = self.params
+        if g.budget_per_area_partnership_gbp is None or g.budget_grouping is None:  # refused when the parameters are read
+            raise ParameterError("give grants.budget_per_area_partnership_gbp and grants.budget_grouping", parameter="grants.budget_grouping")
         return grants.budget_vs_spend(self.register, g.budget_per_area_partnership_gbp, g.financial_years, area_col=g.budget_grouping)
 
+    def has_allocation_budget(self) -> bool:
+        """True when there is a budget to split: ``allocation.budget_gbp``, or an area partnership programme's budgets."""
+        g = self.params
+        return g.allocation.budget_gbp is not None or bool(
+            g.area_partnership_programme and g.budget_per_area_partnership_gbp is not None and g.budget_grouping
+        )
+
     def allocation_budget(self) -> float:
-        """The yearly budget the allocation model splits: ``allocation.budget_gbp``, or the partnership budgets added up."""
+        """The yearly budget the allocation model splits: ``allocation.budget_gbp``, or (for an area partnership
+        programme) the partnership budgets added up.  Never invented: see :meth:`has_allocation_budget`."""
         g = self.params
         if g.allocation.budget_gbp is not None:
             return float(g.allocation.budget_gbp)
+        if not self.has_allocation_budget() or g.budget_grouping is None or g.budget_per_area_partnership_gbp is None:
+            raise ParameterError(
+                "No budget to split: set grants.allocation.budget_gbp (or, for an area partnership programme, "
+                "grants.budget_per_area_partnership_gbp and grants.budget_grouping).",
+                parameter="grants.allocation.budget_gbp",
+            )
         wards = self.inputs.wards
         if g.budget_grouping not in wards.columns:
             raise ParameterError(
@@ -178,6 +281,8 @@ class GrantsSection:
 
         self.residents()
         self.need()
+        if self.has_allocation_budget():
+            self.allocation_budget()  # a budget_grouping that is not a mapping column is refused before any notebook runs
         reg = self.register
         rec = reg.reconciliation
         if not rec.balanced:

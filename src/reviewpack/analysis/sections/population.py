@@ -57,9 +57,39 @@ class PopulationSection:
         t = self.table()
         return t[t["age_band"] == "all"].rename(columns={self.scope.grouping: "area"})
 
+    def year_kinds(self) -> dict[int, str]:
+        """What each year's figures are: ``mid-year`` (published estimate), ``census`` or ``interpolated``."""
+        t = self.by_area
+        pop = self.inputs.lsoa_population
+        census = set(pop.loc[pop["lsoa_vintage"] == 2021, "year"]) if "lsoa_vintage" in pop else set()
+        kinds = {}
+        for year, est in t.groupby("year")["estimated"].any().items():
+            kinds[int(year)] = "interpolated" if est else ("census" if year in census else "mid-year")
+        return kinds
+
     def growth(self) -> pd.DataFrame:
-        """Change in all-age residents between consecutive years, each area and the borough."""
-        return population.growth(population.with_borough(self.by_area, self.scope.la_name))
+        """Change in all-age residents between consecutive years, each area and the borough.
+
+        ``measures`` says what each step compares: ``mid-year estimates`` (like with like),
+        ``includes an interpolated year`` or ``Census against a mid-year estimate``.
+        """
+        out = population.growth(population.with_borough(self.by_area, self.scope.la_name))
+        if out.empty:  # one data year: nothing to compare
+            return out.assign(measures=pd.Series(dtype=object))
+        kinds = self.year_kinds()
+
+        def measures(a: int, b: int) -> str:
+            pair = {kinds.get(int(a)), kinds.get(int(b))}
+            if "interpolated" in pair:
+                return "includes an interpolated year"
+            if pair == {"mid-year"}:
+                return "mid-year estimates"
+            if pair == {"census"}:
+                return "Census"
+            return "Census against a mid-year estimate"
+
+        out["measures"] = [measures(a, b) for a, b in zip(out["from_year"], out["to_year"])]
+        return out
 
     def dependency(self) -> pd.DataFrame:
         """Children (0-15) and people 65+ per 100 aged 16-64, each area and the borough, by year."""
@@ -86,6 +116,32 @@ class PopulationSection:
                 parameter="geography.lsoa11_ward_lookup",
             )
         return population.age_profile(self.inputs.single_year_of_age, areas11, self.params.pyramid_year, self.scope.area)
+
+    def consistent_growth(self) -> tuple[int, int, pd.Series] | None:
+        """Growth on one consistent series: published mid-year estimates, neither Census nor interpolated.
+
+        From the first published mid-year at or after the council's baseline year (the earliest
+        when none is) to the latest published mid-year; ``None`` with fewer than two such years.
+
+        Returns
+        -------
+        tuple
+            ``(from_year, to_year, growth_pct)``; ``growth_pct`` indexed by area, then the borough.
+        """
+        t = self.by_area
+        pop = self.inputs.lsoa_population
+        census_years = set(pop.loc[pop["lsoa_vintage"] == 2021, "year"]) if "lsoa_vintage" in pop else set()
+        mid = sorted(int(y) for y in t.loc[~t["estimated"], "year"].unique() if y not in census_years)
+        if len(mid) < 2:
+            return None
+        baseline = self.params.baseline_year if self.params.baseline_year is not None else mid[0]
+        start = next((y for y in mid if y >= baseline), mid[0])
+        end = mid[-1]
+        if start == end:
+            start = mid[0]
+        allages = t[t["age_band"] == "all"].pivot_table(index="area", columns="year", values="population", aggfunc="sum", sort=False)
+        allages.loc[self.scope.la_name] = allages.sum()
+        return start, end, 100 * (allages[end] / allages[start] - 1)
 
     def residents(self, year: int) -> pd.Series:
         """All-age residents per area in ``year`` (indexed by the grouping column).

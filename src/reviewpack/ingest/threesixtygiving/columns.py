@@ -35,6 +35,9 @@ AGGREGATED_REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 
 BENEFICIARY_CODE = "Beneficiary Location:Geographic Code"
+#: not in the 360Giving standard, but some registers add it: the postcode of where the work happened
+BENEFICIARY_POSTCODE = "Beneficiary Location:Postal Code"
+RECIPIENT_POSTCODE = "Recipient Org:Postal Code"
 GRANTNAV_WARD = "recipient_ward_code_grantnav"
 AGG_WARD = "Recipient Ward Geographic Code"
 
@@ -108,6 +111,7 @@ _KNOWN_COLUMNS: tuple[str, ...] = tuple(
             "Recipient Region",
             GRANTNAV_WARD,
             "recipient_district_code_grantnav",
+            BENEFICIARY_POSTCODE,
         )
     )
 )

@@ -30,8 +30,14 @@ from .columns import (
 )
 from .table import _canonical, _frame_to_table, _locate_header, _raise_missing_columns, _records_to_table, _Table
 
+#: limits on a workbook (a register of 100,000 grants is about 50 MB unzipped)
+XLSX_MAX_EXPANDED_BYTES = 512 * 1024 * 1024
+XLSX_MAX_ROWS = 1_000_000
+#: Excel's own limit on the characters in a cell: a longer cell was not written by Excel (openpyxl cuts it to this)
+XLSX_MAX_CELL_CHARS = 32_767
 
-def _read_table(path: Path, aggregated: bool | None) -> _Table:
+
+def _read_table(path: Path, aggregated: bool | None, sheet: str | None = None) -> _Table:
     if not path.exists():
         raise GrantsError(f"{where(path)}: the grant register does not exist. Check the path and the file name.")
     if path.is_dir():
@@ -46,7 +52,7 @@ def _read_table(path: Path, aggregated: bool | None) -> _Table:
         )
     suffix = path.suffix.lower()
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path, aggregated)
+        return _read_xlsx(path, aggregated, sheet)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise GrantsError(
             f"{where(path)} is an old-style Excel 97-2003 (.xls) workbook, which cannot be read. "
@@ -173,13 +179,48 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _read_xlsx(path: Path, aggregated: bool | None) -> _Table:
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook that unzips to more than :data:`XLSX_MAX_EXPANDED_BYTES` (before openpyxl reads any of it)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            expanded = sum(max(0, i.file_size) for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl reports a damaged workbook below
+    if expanded > XLSX_MAX_EXPANDED_BYTES:
+        raise GrantsError(
+            f"{where(path)} unzips to {expanded / 1024**2:,.0f} MB, more than the {XLSX_MAX_EXPANDED_BYTES / 1024**2:,.0f} MB "
+            "a grant register workbook may hold. Check it is the right file, or save the grants as 'CSV UTF-8'."
+        )
+
+
+def _limited_rows(path: Path, sheet: str, rows: Any, start: int) -> Any:
+    """The rows of a read-only sheet as text, refusing more than :data:`XLSX_MAX_ROWS` rows or an over-long cell."""
+    for n, r in enumerate(rows, start=start + 1):
+        if n > XLSX_MAX_ROWS:
+            raise GrantsError(
+                f"{where(path)}: sheet '{sheet}' has more than {XLSX_MAX_ROWS:,} rows, more than a grant register may hold. "
+                "Check it is the right sheet, or remove the blank formatted rows below the grants."
+            )
+        cells = [_cell_text(v) for v in r]
+        for c, text in enumerate(cells):
+            if len(text) >= XLSX_MAX_CELL_CHARS:  # openpyxl cuts a longer cell to this length: never read it silently
+                raise GrantsError(
+                    f"{where(path, n)}: sheet '{sheet}', column {c + 1} holds {XLSX_MAX_CELL_CHARS:,} characters or more, Excel's "
+                    "limit for a cell (anything longer is cut off). Check it is the right file and that no cell holds pasted text."
+                )
+        yield cells
+
+
+def _read_xlsx(path: Path, aggregated: bool | None, sheet: str | None = None) -> _Table:
     import zipfile
 
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
         raise GrantsError(f"{where(path)} is an XLSX workbook but openpyxl is not installed.") from exc
+    _check_xlsx_size(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, AttributeError) as exc:
@@ -194,18 +235,28 @@ def _read_xlsx(path: Path, aggregated: bool | None) -> _Table:
         ) from exc
     try:
         names = list(wb.sheetnames)
+        if sheet is not None and sheet not in names:
+            raise GrantsError(
+                f"{where(path)} has no sheet '{sheet}' (parameter grants.sheet). Its sheets: {', '.join(repr(n) for n in names)}."
+            )
+        hidden = [n for n in names if getattr(wb[n], "sheet_state", "visible") != "visible"]
         checked: list[str] = []
         for k, name in enumerate(names):
             ws = wb[name]
-            if not hasattr(ws, "iter_rows"):
+            if not hasattr(ws, "iter_rows") or (sheet is not None and name != sheet) or (sheet is None and name in hidden):
                 continue
-            rows_iter = ws.iter_rows(values_only=True)
-            head = [[_cell_text(v) for v in r] for r in islice(rows_iter, _HEADER_SEARCH_ROWS)]
+            rows_iter = _limited_rows(path, name, ws.iter_rows(values_only=True), 0)
+            head = list(islice(rows_iter, _HEADER_SEARCH_ROWS))
             if _locate_header(head, aggregated) is None:
                 checked.append(name)
                 continue
-            records = head + [[_cell_text(v) for v in r] for r in rows_iter]
-            notes = [f"Read sheet '{name}' (sheet {k + 1} of {len(names)})."]
+            records = head + list(rows_iter)
+            notes = [f"Read sheet '{name}' (sheet {k + 1} of {len(names)}{', named by grants.sheet' if sheet else ''})."]
+            if hidden and sheet is None:
+                notes.append(
+                    f"Skipped hidden sheet(s) {', '.join(repr(s) for s in hidden)}: only visible sheets are read "
+                    "unless grants.sheet names one."
+                )
             if checked:
                 notes.append(
                     f"Skipped sheet(s) {', '.join(repr(s) for s in checked)}: no 360Giving header row in their "
@@ -225,10 +276,11 @@ def _read_xlsx(path: Path, aggregated: bool | None) -> _Table:
         wb.close()
     # no sheet had the headers: report against the first sheet's first non-blank row
     want = AGGREGATED_REQUIRED_COLUMNS if aggregated else REQUIRED_COLUMNS
+    skipped = f" Hidden sheet(s) {', '.join(repr(s) for s in hidden)} were not read: name one in grants.sheet to read it." if hidden and sheet is None else ""
     raise GrantsError(
         f"{where(path)}: no sheet has a 360Giving header row (looked at the first {_HEADER_SEARCH_ROWS} rows of "
         f"sheet(s) {', '.join(repr(s) for s in checked) or 'none'}). The header row must hold the columns "
-        f"{', '.join(repr(c) for c in want)}. Add the missing titles or check this is the right workbook."
+        f"{', '.join(repr(c) for c in want)}. Add the missing titles or check this is the right workbook.{skipped}"
     )
 
 

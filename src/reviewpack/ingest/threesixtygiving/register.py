@@ -9,7 +9,7 @@ rows in = placed + unplaced + rejected, in grants and in pounds.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,8 @@ from ...errors import ParameterError, ReconciliationError
 from .checks import _check_aggregated, _check_grant_level, _join_reasons
 from .columns import _STD_HEAD, AGG_WARD
 from .formats import _detect_kind, _read_table
-from .place import _candidate_code_columns, _place
+from .place import PostcodeLookup, _candidate_code_columns, _candidate_postcode_columns, _place, placement_method
+from .postcodes import lookup_postcodes, normalise
 from .table import _Table
 
 # ---------------------------------------------------------------------------
@@ -52,6 +53,8 @@ class Reconciliation:
         Name of the file read (no folder), e.g. ``'grants.csv'``.
     area_col : str
         The ward-lookup column whose values are the areas grants are placed in (e.g. ``'locality'``).
+    placed_by_ward_code, placed_by_lsoa_code, placed_by_postcode : int
+        Placed rows by how they were placed (:meth:`placement_counts` adds the rows not placed).
 
     :meth:`summary` says it in one line.
     """
@@ -72,6 +75,19 @@ class Reconciliation:
     balanced: bool
     file_name: str
     area_col: str
+    placed_by_ward_code: int = 0
+    placed_by_lsoa_code: int = 0
+    placed_by_postcode: int = 0
+
+    def placement_counts(self) -> dict[str, int]:
+        """Rows by how they were placed: ``{'ward code': n, 'LSOA code': n, 'postcode': n, 'not placed': n}``
+        ("not placed" counts unplaced and rejected rows)."""
+        return {
+            "ward code": self.placed_by_ward_code,
+            "LSOA code": self.placed_by_lsoa_code,
+            "postcode": self.placed_by_postcode,
+            "not placed": self.unplaced_rows + self.rejected_rows,
+        }
 
     def summary(self) -> str:
         """The check in one line: rows in = placed + not placed + rejected, in grants and pounds.
@@ -141,6 +157,9 @@ class Register:
     notes : tuple of str
         Things a reader should know about how the file was read (sheet chosen, delimiter,
         columns renamed, currency conversions, disagreements with the file's own area columns).
+    postcode_lookup_read : bool
+        True when a postcode lookup was given and the file has a postcode column, so the lookup
+        was consulted (the pack then lists it among its sources).
     """
 
     path: Path
@@ -155,6 +174,7 @@ class Register:
     reconciliation: Reconciliation
     wards: pd.DataFrame
     notes: tuple[str, ...] = ()
+    postcode_lookup_read: bool = False
 
     @property
     def accepted(self) -> pd.DataFrame:
@@ -182,6 +202,8 @@ def read_register(
     area_col: str = "locality",
     aggregated: bool | None = None,
     known_codes: Iterable[str] | None = None,
+    sheet: str | None = None,
+    postcode_lookup: str | Path | Mapping[str, str] | PostcodeLookup | None = None,
 ) -> Register:
     """Read a 360Giving grant register, check every row and place each grant in a ward.
 
@@ -215,6 +237,18 @@ def read_register(
         that is neither in the borough nor in this set is *rejected* as not a real code; without
         it, such a code is *unplaced* as outside the borough.
 
+    sheet : str, optional
+        The sheet of an XLSX workbook to read.  By default the first *visible* sheet holding a
+        360Giving header row (hidden sheets are never read unless named here).
+    postcode_lookup : path, mapping or callable, optional
+        A postcode -> LSOA 2021 lookup, so that a grant with no ward or LSOA code of the borough
+        is placed by ``Beneficiary Location:Postal Code``, else ``Recipient Org:Postal Code``: an
+        ONSPD/NSPL CSV or a ``postcode, lsoa21_code`` CSV (see :mod:`.postcodes`; only the
+        register's postcodes are kept), a mapping ``{postcode: LSOA code}``, or a function from the
+        set of postcodes wanted to such a mapping.  The LSOA is turned into a ward with ``lsoas``.
+        Without it, postcodes are not looked up.  A malformed postcode is rejected only when a
+        lookup is given.
+
     Returns
     -------
     Register
@@ -235,7 +269,7 @@ def read_register(
     today_ts = _check_today(today)
     known = None if known_codes is None else {str(c).strip().upper() for c in known_codes}
 
-    table = _read_table(path, aggregated)
+    table = _read_table(path, aggregated, sheet)
     kind = _detect_kind(table, path, aggregated)
     if kind == "aggregated":
         std, reasons, notes = _check_aggregated(table, rates, today_ts)
@@ -244,7 +278,9 @@ def read_register(
         std, reasons, notes = _check_grant_level(table, rates, today_ts)
         cand_cols = _candidate_code_columns(table.frame.columns)
 
-    place = _place(table.frame, cand_cols, wards_df, lsoa_map, known, kind)
+    pc_cols = _candidate_postcode_columns(table.frame.columns) if kind != "aggregated" else []
+    lookup, lookup_name = _postcode_lookup(postcode_lookup)
+    place = _place(table.frame, cand_cols, wards_df, lsoa_map, known, kind, pc_cols, lookup, lookup_name)
     row_reasons = _join_reasons(reasons, place["reject"])
     rejected_mask = row_reasons != ""
     placed_mask = ~rejected_mask & place["ward_code"].notna().to_numpy()
@@ -281,7 +317,25 @@ def read_register(
         reconciliation=recon,
         wards=wards_df,
         notes=tuple(notes),
+        postcode_lookup_read=bool(lookup is not None and pc_cols),
     )
+
+
+def _postcode_lookup(given: str | Path | Mapping[str, str] | PostcodeLookup | None) -> tuple[PostcodeLookup | None, str]:
+    """The postcode lookup as a function of the postcodes wanted, and how messages name it."""
+    if given is None:
+        return None, "the postcode lookup"
+    if isinstance(given, (str, Path)):
+        path = Path(given)
+        return (lambda wanted: lookup_postcodes(path, wanted)), f"the postcode lookup ({path.name})"
+    if isinstance(given, Mapping):
+        keys, _ = normalise(pd.Series([str(k) for k in given], dtype=object))
+        table = {k: str(v).strip().upper() for k, v in zip(keys, given.values()) if k}
+        return (lambda wanted: {p: table[p] for p in wanted if p in table}), "the postcode lookup"
+    if callable(given):
+        fn: Callable[[set[str]], dict[str, str]] = given
+        return fn, "the postcode lookup"
+    raise ParameterError("postcode_lookup must be a path, a mapping {postcode: LSOA code} or a function.")
 
 
 # -- parameter checks --------------------------------------------------------
@@ -361,7 +415,9 @@ def _check_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
 
 def _check_today(today: date | str | None) -> pd.Timestamp:
     if today is None:
-        return pd.Timestamp(date.today())
+        from ...config import reference_date  # the build's date in UTC (SOURCE_DATE_EPOCH), not the machine's time zone
+
+        return pd.Timestamp(reference_date())
     try:
         ts = pd.Timestamp(today)
     except (TypeError, ValueError) as exc:
@@ -423,6 +479,7 @@ def _reconcile(
         and abs(gbp_in - sum(p[2] for p in parts)) < 0.005
     )
     no_amount = int(rejected["amount_gbp"].isna().sum())
+    methods = placed["placement"].map(placement_method).value_counts()
     return Reconciliation(
         rows_in=rows_in,
         grants_in=grants_in,
@@ -440,6 +497,9 @@ def _reconcile(
         balanced=bool(balanced),
         file_name=path.name,
         area_col=area_col,
+        placed_by_ward_code=int(methods.get("ward code", 0)),
+        placed_by_lsoa_code=int(methods.get("LSOA code", 0)),
+        placed_by_postcode=int(methods.get("postcode", 0)),
     )
 
 

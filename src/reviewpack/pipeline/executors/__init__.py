@@ -97,6 +97,10 @@ def check_request(executor: str, scheduler: str | None = None, jobs: int | None 
     if scheduler and not getattr(cls, "uses_scheduler", False):
         takes = [n for n, c in _EXECUTORS.items() if getattr(c, "uses_scheduler", False)]
         raise ParameterError(f"--scheduler needs --executor {' or '.join(takes) or 'dask'}.")
+    if scheduler:
+        from ..guards import check_scheduler_address
+
+        check_scheduler_address(scheduler)
     check = getattr(cls, "check_available", None)
     if check is not None:
         check()

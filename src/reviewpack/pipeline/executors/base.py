@@ -32,6 +32,7 @@ from ...errors import BuildError, ChecksumError, ParameterError, ReviewpackError
 from ...ingest.files import sha256_file
 from ..fingerprint import source_digest
 from .kernels import KernelTemplate, notebook_imports
+from .lifeline import RUN_DIRS
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -254,6 +255,7 @@ def execute_pack(task: PackTask) -> PackRun:
     logging.getLogger("papermill").setLevel(logging.WARNING)
     t_ready = time.perf_counter()
     with _RUN_LOCK, tempfile.TemporaryDirectory(prefix=f"reviewpack-{task.pack}-") as cwd:
+        RUN_DIRS.add(cwd)  # removed by a worker stopped mid-run, too (lifeline.py)
         nb_path = Path(cwd) / "pack.ipynb"
         nb_path.write_text(task.notebook, encoding="utf-8")
         env_root = os.environ.get("REVIEWPACK_ROOT")

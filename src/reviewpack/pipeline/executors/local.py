@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...errors import ReviewpackError
 from .base import PackRun, PackTask, execute_pack, export_pack, preload_modules, run_pack
 from .kernels import KernelTemplate
+from .lifeline import worker_init
 
 log = logging.getLogger("reviewpack")
 
@@ -45,12 +48,19 @@ class LocalExecutor:
     def __enter__(self) -> LocalExecutor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(stop=exc_type is not None)
 
-    def close(self) -> None:
-        """Stop the worker processes and the kernel template."""
+    def close(self, stop: bool = False) -> None:
+        """Stop the worker processes and the kernel template; ``stop``: at once, without waiting for running packs
+        (the build failed or was interrupted)."""
         if self.pool is not None:
+            if stop:
+                # ProcessPoolExecutor has no public way to stop running work: terminate its processes
+                # (each removes its kernel folders and exits on SIGTERM: lifeline.py)
+                for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                    with contextlib.suppress(Exception):
+                        proc.terminate()
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         if self.template is not None:
@@ -81,7 +91,8 @@ class LocalExecutor:
             ctx = mp.get_context("forkserver")
             ctx.set_forkserver_preload(["papermill", "reviewpack.pipeline.executors.base"])
             workers = min(self.jobs, len(tasks))
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            # each worker exits when this process is gone, even after kill -9 (lifeline.py)
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),))
             for _ in range(workers):  # a fork-server pool starts a worker per waiting task: start them all now
                 self.pool.submit(_ready)
             _warm_up_export(tasks[0].page)  # while the template imports: the first export is then ~1 s quicker

@@ -22,7 +22,7 @@ from ...ingest.imd import (
     SUPPLEMENTARY,
     measure_availability,
 )
-from .text import md_escape
+from .text import md_escape, possessive
 
 #: Plain-English caveat to print next to any comparison over time.
 RELATIVE_RANKS_CAVEAT: str = (
@@ -266,7 +266,7 @@ def chi_square_table(result: ChiSquareResult) -> pd.DataFrame:
     )
 
 
-def chi_square_sentence(table: pd.DataFrame | ChiSquareResult, area_label: str = "area") -> str:
+def chi_square_sentence(table: pd.DataFrame | ChiSquareResult, area_label: str = "area", edition: str | None = None) -> str:
     """The pack's sentence on whether the areas differ more than chance would explain.
 
     Runs :func:`reviewpack.analysis.statistics.chi_square_by_area` on an LSOA
@@ -283,13 +283,16 @@ def chi_square_sentence(table: pd.DataFrame | ChiSquareResult, area_label: str =
         the result of the test on it.
     area_label : str
         What an area is called, for the sentence (e.g. ``"Locality"``, ``"ward"``).
+    edition : str, optional
+        The IoD edition whose quintiles were counted (``"IoD2025"``), named in the sentence.
 
     Returns
     -------
     str
-        Markdown, starting with the question in bold.
+        Markdown, starting with the question in bold.  The caution about small expected counts is
+        part of :func:`chi_square_interpretation` and is given once.
     """
-    head = "**Is the difference between areas more than chance?** "
+    head = "**Is the difference between areas more than chance?** " + (f"On {possessive(md_escape(edition))} quintiles: " if edition else "")
     if isinstance(table, ChiSquareResult):
         chi = table
     else:
@@ -300,11 +303,7 @@ def chi_square_sentence(table: pd.DataFrame | ChiSquareResult, area_label: str =
                 f"neighbourhoods, and there are {obs.shape[0]} and {obs.shape[1]}."
             )
         chi = chi_square_by_area(obs)
-    caution = (
-        f" Caution: {len(chi.small_expected)} cell(s) have an expected count below 5, so the test is approximate."
-        if len(chi.small_expected) else ""
-    )
-    return head + chi_square_interpretation(chi) + caution
+    return head + chi_square_interpretation(chi)
 
 
 # -- titles, captions, notes and alt text of the deprivation section (each names its edition) --------
@@ -327,8 +326,9 @@ BOUNDARY_CHANGE = " Across the 2021 boundary change, each new neighbourhood is c
 def population_base(basis: EditionBasis) -> str:
     """Plain-English population base of one edition (stated under its tables)."""
     if basis.population == "iod_denominator":
-        year = f"mid-{basis.population_year}" if basis.population_year else "the IoD's own"
-        return f"{basis.label}: residents from the IoD's own population denominators ({year}, prisoners excluded)"
+        year = f"mid-{basis.population_year}" if basis.population_year else "year not stated"
+        prisoners = ", prisoners excluded" if basis.excludes_prisoners else ""
+        return f"{basis.label}: residents from the IoD's own population denominators ({year}{prisoners})"
     if basis.population == "census2021":
         return f"{basis.label}: residents from Census 2021 usual residents"
     return f"{basis.label}: residents from the ONS mid-{basis.population_year} estimates"
@@ -336,7 +336,9 @@ def population_base(basis: EditionBasis) -> str:
 
 def quintile_subtitle(scope: Scope, basis: EditionBasis) -> str:
     """Subtitle of the quintile chart: the measure and the edition."""
-    return f"Share of {scope.la_name}'s residents (%), {basis.label}, within-borough IMD quintiles"
+    from .messages import deprivation_basis
+
+    return f"Share of {possessive(scope.la_name)} residents (%), within-borough IMD quintiles, {deprivation_basis(basis)}"
 
 
 def quintile_caption(scope: Scope) -> str:
@@ -357,7 +359,9 @@ def national_title(summary: pd.DataFrame, scope: Scope) -> str:
 
 def national_subtitle(basis: EditionBasis) -> str:
     """Subtitle of the national position chart."""
-    return f"Residents living in England's most deprived 10% and 20% of neighbourhoods (%), {basis.label}"
+    from .messages import deprivation_basis
+
+    return f"Residents living in England's most deprived 10% and 20% of neighbourhoods (%), {deprivation_basis(basis)}"
 
 
 def national_alt(summary: pd.DataFrame, scope: Scope, basis: EditionBasis) -> str:
@@ -384,15 +388,49 @@ def domain_caption(basis: EditionBasis) -> str:
     return f"Residents in England's most deprived 20% on each domain (%), {basis.label}"
 
 
-def domain_note(missing: list[str]) -> str:
-    """Note under the domain table: the CSV holds every edition, and what an edition lacks."""
-    return "The CSV holds every edition. " + " ".join(missing)
+def domain_note(missing: list[str], editions: list[EditionBasis] | None = None, supplementary: bool = False) -> str:
+    """Note under the domain table: who is counted, IDACI and IDAOPI, the CSV holds every edition, and what an edition lacks."""
+    parts = []
+    if editions:
+        parts.append("Population base — " + "; ".join(population_base(b) for b in editions) + ".")
+    if supplementary:
+        parts.append(SUPPLEMENTARY_NOTE)
+    parts.append("The CSV holds every edition.")
+    return " ".join([*parts, *missing])
 
 
-def relative_domains(rel: pd.DataFrame, scope: Scope) -> str:
-    """Markdown: the domains where the area is most deprived relative to the borough."""
-    parts = "; ".join(f"{md_escape(r.domain_label)} ({r.gap:+.1f} {r.gap_unit})" for r in with_gap_units(rel).itertuples())
-    return f"**Where {md_escape(scope.area)} is most deprived relative to {md_escape(scope.la_name)}:** {parts}."
+SUPPLEMENTARY_NOTE = (
+    "IDACI (income deprivation affecting children) and IDAOPI (income deprivation affecting older people) are the "
+    "IoD's supplementary indices, parts of the Income domain (IoD2025's from its File 7). They are shown on the same "
+    "basis as the domains: the share of all residents living in neighbourhoods in England's most deprived 20% on that "
+    "index, not the share of children or of older people."
+)
+
+
+def national_note(editions: list[EditionBasis]) -> str:
+    """Note under the national position table: the residents that weight each edition."""
+    return "Population base — " + "; ".join(population_base(b) for b in editions) + "."
+
+
+def relative_domains(rel: pd.DataFrame, scope: Scope, basis: EditionBasis) -> str:
+    """Markdown: the domains where the area is most deprived relative to the borough.
+
+    Only domains where the area is *more* deprived than the borough are listed as such; an area
+    less deprived on every domain is said to be, with the domains where it is closest.
+    """
+    rel = with_gap_units(rel)
+    area, la = md_escape(scope.area), md_escape(scope.la_name)
+
+    def listed(rows: pd.DataFrame) -> str:
+        return "; ".join(f"{md_escape(r.domain_label)} ({r.gap:+.1f} {r.gap_unit})" for r in rows.itertuples())
+
+    worse = rel[rel["gap"] > 0]
+    if len(worse):
+        return f"**Where {area} is more deprived than {la} ({basis.label}):** {listed(worse)}."
+    return (
+        f"**{area} is less deprived than {la} on every domain ({basis.label}).** Closest to {possessive(la)} level: "
+        f"{listed(rel)} (a negative gap means less deprived)."
+    )
 
 
 def change_note() -> str:
@@ -400,16 +438,39 @@ def change_note() -> str:
     return RELATIVE_RANKS_CAVEAT + BOUNDARY_CHANGE
 
 
-def summary_note(scope: Scope, basis: EditionBasis, official: dict[str, float] | None) -> str | None:
-    """Note under the summary measures: MHCLG's published File 10 values, and why ours differ slightly."""
+def summary_note(
+    scope: Scope, basis: EditionBasis, official: dict[str, float] | None, agreement: dict[str, bool] | None = None
+) -> str | None:
+    """Note under the summary measures: the residents that weight ours, MHCLG's published File 10 values, and whether ours equal them."""
+    from .messages import residents_basis
+
+    base = f"Weighted by {residents_basis(basis)} ({basis.label}); the other editions by their own population base (see the quintile table)."
     if not official:
-        return None
-    return (
+        return base
+    published = (
         f"Published MHCLG File 10 values for {scope.la_name}, {basis.label}: average score {official['average_score']:.3f}, "
-        f"average rank {official['average_rank']:,.0f}, extent {official['extent']:.4f}, local concentration "
-        f"{official['local_concentration']:,.0f}, proportion in most deprived 10% {official['proportion_lsoas_decile_1']:.4f}. "
-        "Ours weight by Census 2021 residents; MHCLG used mid-2022 estimates, which are not available here, hence small differences."
+        f"average rank {official['average_rank']:,.2f}, extent {official['extent']:.4f}, local concentration "
+        f"{official['local_concentration']:,.2f}, proportion in most deprived 10% {official['proportion_lsoas_decile_1']:.4f}."
     )
+    if agreement and all(agreement.values()):
+        return f"{published} Ours, weighted by {residents_basis(basis)} as MHCLG's are, equal all {len(agreement)} at the precision File 10 publishes."
+    differ = [SUMMARY_MEASURE_WORDS.get(k, k) for k, ok in (agreement or {}).items() if not ok]
+    which = f" ({', '.join(differ)})" if differ else ""
+    if basis.population == "iod_denominator":
+        why = "MHCLG's File 10 was computed from its own files, so small differences can remain"
+    else:
+        why = "MHCLG weight by the IoD's own mid-year denominators, hence small differences"
+    return f"{published} Ours weight by {residents_basis(basis)}; {why}{which}."
+
+
+#: Plain names of the summary measures (in notes).
+SUMMARY_MEASURE_WORDS = {
+    "average_score": "average score",
+    "average_rank": "average rank",
+    "extent": "extent",
+    "local_concentration": "local concentration",
+    "proportion_lsoas_decile_1": "proportion in the most deprived 10%",
+}
 
 
 def most_deprived_caption(scope: Scope, n: int, basis: EditionBasis) -> str:

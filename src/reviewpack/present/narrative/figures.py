@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .text import num
+from .text import num, possessive
 
 __all__ = [
     "trend_title", "trend_alt", "age_profile_alt", "quintile_chart_title", "quintile_chart_alt",
@@ -16,17 +16,22 @@ __all__ = [
 ]
 
 
-def trend_title(table: pd.DataFrame, area: str | None, la_name: str, area_col: str) -> str:
-    """A chart title that states the message of the population trend."""
-    allages = table[(table["age_band"] == "all") & (~table["estimated"])]
-    first, last = int(allages["year"].min()), int(allages["year"].max())
-    f = allages[allages["year"] == first].set_index(area_col)["population"]
-    l_ = allages[allages["year"] == last].set_index(area_col)["population"]
-    growth = 100 * (l_ - f) / f
+def trend_title(growth: tuple[int, int, pd.Series] | None, area: str | None, la_name: str, area_col: str) -> str:
+    """A chart title that states the message of the population trend, on one consistent series.
+
+    ``growth`` is :meth:`~reviewpack.analysis.sections.PopulationSection.consistent_growth` (published
+    mid-year estimates only: no Census, no interpolated year), so the title never compares unlike measures.
+    """
+    if growth is None:
+        return f"Residents by {area_col}"
+    start, end, pct = growth
+    span = f"mid-{start} to mid-{end}"
+    areas = pct.drop(index=la_name)
     if area is None:
-        return f"Every {area_col} grew between {first} and {last}; {growth.idxmax()} grew fastest ({growth.max():+.1f}%)" if (growth > 0).all() else f"{growth.idxmax()} grew fastest between {first} and {last} ({growth.max():+.1f}%)"
-    g_b = 100 * (l_.sum() - f.sum()) / f.sum()
-    return f"{area} changed by {growth[area]:+.1f}% between {first} and {last} ({la_name}: {g_b:+.1f}%)"
+        if (areas > 0).all():
+            return f"Every {area_col} grew from {span}; {areas.idxmax()} grew fastest ({areas.max():+.1f}%)"
+        return f"{areas.idxmax()} grew fastest from {span} ({areas.max():+.1f}%)"
+    return f"{area} changed by {pct[area]:+.1f}% from {span} ({la_name}: {pct[la_name]:+.1f}%)"
 
 
 def trend_alt(table: pd.DataFrame, area_col: str) -> str:
@@ -53,12 +58,12 @@ def age_profile_alt(profile: pd.DataFrame, area: str | None, la_name: str, year:
     bk, bo = shares("borough_pct")
     if area is None or "area_pct" not in profile:
         return (
-            f"Bar chart of {la_name}'s residents by single year of age, mid-{year}: {bk:.1f}% are aged 0-15 and {bo:.1f}% aged 65 or over."
+            f"Bar chart of {possessive(la_name)} residents by single year of age, mid-{year}: {bk:.1f}% are aged 0-15 and {bo:.1f}% aged 65 or over."
         )
     ak, ao = shares("area_pct")
     return (
-        f"Bar chart of {area}'s residents by single year of age, mid-{year}, with {la_name}'s profile as a line: "
-        f"{ak:.1f}% of {area}'s residents are aged 0-15 ({bk:.1f}% in {la_name}) and {ao:.1f}% are 65 or over ({bo:.1f}%)."
+        f"Bar chart of {possessive(area)} residents by single year of age, mid-{year}, with {possessive(la_name)} profile as a line: "
+        f"{ak:.1f}% of {possessive(area)} residents are aged 0-15 ({bk:.1f}% in {la_name}) and {ao:.1f}% are 65 or over ({bo:.1f}%)."
     )
 
 
@@ -68,7 +73,7 @@ def quintile_chart_title(view: pd.DataFrame, area: str | None, la_name: str, are
     if area is None:
         top = v["share_of_quintile_pct"].idxmax()
         return f"{top} holds {v.loc[top, 'share_of_quintile_pct']:.0f}% of the most deprived fifth's residents but {v.loc[top, 'share_of_borough_pct']:.0f}% of all residents"
-    return f"{area} holds {v.loc[area, 'share_of_quintile_pct']:.0f}% of {la_name}'s most deprived fifth's residents and {v.loc[area, 'share_of_borough_pct']:.0f}% of all residents"
+    return f"{area} holds {v.loc[area, 'share_of_quintile_pct']:.0f}% of {possessive(la_name)} most deprived fifth's residents and {v.loc[area, 'share_of_borough_pct']:.0f}% of all residents"
 
 
 def quintile_chart_alt(view: pd.DataFrame, area_col: str, vintage: str) -> str:
@@ -77,7 +82,7 @@ def quintile_chart_alt(view: pd.DataFrame, area_col: str, vintage: str) -> str:
         f"{r[area_col]}: {r['share_of_borough_pct']:.0f}% of residents, {r['share_of_quintile_pct']:.0f}% of the most deprived fifth"
         for _, r in view.iterrows()
     ]
-    return f"Bar chart comparing each {area_col}'s share of all residents with its share of residents in the borough's most deprived fifth of neighbourhoods, {vintage}: " + "; ".join(parts) + "."
+    return f"Bar chart comparing each {possessive(area_col)} share of all residents with its share of residents in the borough's most deprived fifth of neighbourhoods, {vintage}: " + "; ".join(parts) + "."
 
 
 def fair_share_alt(fair: pd.DataFrame, area_col: str) -> str:
@@ -86,7 +91,7 @@ def fair_share_alt(fair: pd.DataFrame, area_col: str) -> str:
         f"{r[area_col]}: {r['share_of_amount_pct']:.0f}% of £, {r['share_of_population_pct']:.0f}% of residents, {r['share_of_deprived_pct']:.0f}% of the most deprived"
         for _, r in fair.iterrows()
     ]
-    return f"Bar chart comparing each {area_col}'s share of grant £ with its share of residents and of the borough's most deprived fifth: " + "; ".join(parts) + "."
+    return f"Bar chart comparing each {possessive(area_col)} share of grant £ with its share of residents and of the borough's most deprived fifth: " + "; ".join(parts) + "."
 
 
 def population_table_note(table: pd.DataFrame) -> str:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ...analysis.basis import GrantsBasis, Scope
-from .text import md_escape
+from .messages import deprivation_basis
+from .text import md_escape, possessive, year_label
 
 if TYPE_CHECKING:
     from ...analysis.equity import ConcentrationResult
@@ -78,6 +79,11 @@ NO_BUDGETS = (
     "The register is not the council's own area partnership programme (grants.area_partnership_programme), "
     "so there are no area partnership budgets to compare with spend."
 )
+NO_ALLOCATION_BUDGET = (
+    "No budget was given to split (grants.allocation.budget_gbp), and the register is not an area partnership programme "
+    "with a budget per partnership, so no needs-based allocation is shown. Set grants.allocation.budget_gbp to the yearly "
+    "budget to model."
+)
 EXCLUDED = {"unplaced": ("not placed in an area", "grants_unplaced"), "rejected": ("rejected as invalid", "grants_rejected")}
 
 
@@ -93,12 +99,14 @@ def banner() -> str:
     )
 
 
-def about(description: str, placement_note: str, reconciliation: str) -> str:
-    """Markdown: what the register is, how grants are placed, and whether it reconciles (all escaped)."""
+def about(description: str, placement_note: str, reconciliation: str, notes: tuple[str, ...] | list[str] = ()) -> str:
+    """Markdown: what the register is, how grants are placed, whether it reconciles, and how the file was read
+    (the register's notes, e.g. which sheet of a workbook; all escaped)."""
+    read = f"\n\n**Reading the file.** {md_escape(' '.join(notes))}" if notes else ""
     return (
         f"**What this data is.** {md_escape(description)}\n\n"
         f"**How grants are placed.** {md_escape(placement_note)}\n\n"
-        f"**Reconciliation.** {md_escape(reconciliation)}"
+        f"**Reconciliation.** {md_escape(reconciliation)}{read}"
     )
 
 
@@ -117,8 +125,8 @@ def fair_share_title(fair: pd.DataFrame, scope: Scope, basis: GrantsBasis) -> st
 def fair_share_subtitle(scope: Scope, basis: GrantsBasis) -> str:
     """The three measures and their bases."""
     return (
-        f"Share of {scope.la_name} total (%): grant £, residents (mid-{basis.population_year}), "
-        f"most deprived fifth ({basis.edition.label})"
+        f"Share of {scope.la_name} total (%): grant £, residents ({year_label(basis.population_year)}), "
+        f"most deprived fifth ({deprivation_basis(basis.edition)})"
     )
 
 
@@ -127,10 +135,13 @@ def by_area_caption(scope: Scope) -> str:
     return f"Grants by {scope.grouping}: count, £, £ per resident and shares"
 
 
-def period_note(basis: GrantsBasis, placement_note: str) -> str:
-    """The period covered and how grants are placed."""
-    period = f"{basis.period[0]}–{basis.period[1]}" if basis.period else "all award years in the register"
-    return f"Period: {period}. {placement_note}"
+def period_note(basis: GrantsBasis, award_years: tuple[int, int] | None, placement_note: str) -> str:
+    """The award years counted (those chosen, or every year in the register), the residents' year, and how grants are placed."""
+    found = "no grant placed" if award_years is None else (
+        str(award_years[0]) if award_years[0] == award_years[1] else f"{award_years[0]}–{award_years[1]}"
+    )
+    chosen = f"{basis.period[0]}–{basis.period[1]} chosen" if basis.period else "every award year in the register"
+    return f"Awards: {found} ({chosen}). £ per resident uses {year_label(basis.population_year)} residents. {placement_note}"
 
 
 def by_year_caption(scope: Scope) -> str:
@@ -157,12 +168,48 @@ def curve_subtitle(basis: GrantsBasis) -> str:
 
 def curve_alt(scope: Scope, sentence: str) -> str:
     """Alt text of the concentration curve."""
-    return f"Concentration curve of grant £ across {scope.la_name}'s wards ranked from most to least deprived. {sentence}"
+    return f"Concentration curve of grant £ across {possessive(scope.la_name)} wards ranked from most to least deprived. {sentence}"
 
 
-def curve_text(sentence: str) -> str:
-    """Markdown under the curve: the index in words, and what placement by address means."""
-    return f"{sentence} Placement is by the recipient's address, so this measures where funded organisations are based."
+def curve_text(sentence: str, placement: str) -> str:
+    """Markdown under the curve: the index in words, and how the grants were placed (what was actually used)."""
+    from .messages import PLACEMENT
+
+    what = {
+        "recipient": " This measures where funded organisations are based, not where their work happens.",
+        "recipient_postcode": " This measures where funded organisations are based, not where their work happens.",
+        "beneficiary": " This measures where the funded work happens.",
+        "beneficiary_postcode": " This measures where the funded work happens.",
+    }.get(placement, "")
+    return f"{sentence} {PLACEMENT[placement].capitalize()}.{what}"
+
+
+def placement_counts_sentence(counts: dict[str, int]) -> str:
+    """How the register's rows were placed, counted per row (the counts come from the reconciliation).
+
+    E.g. ``"Rows placed by ward code: 0; by LSOA code: 0; by postcode: 28; not placed (or rejected): 3."``
+    """
+    return (
+        f"Rows placed by ward code: {counts['ward code']:,}; by LSOA code: {counts['LSOA code']:,}; "
+        f"by postcode: {counts['postcode']:,}; not placed (or rejected): {counts['not placed']:,}."
+    )
+
+
+def nothing_placed(scope: Scope, rows: int, placed_outside_period: int = 0) -> str:
+    """Said instead of the charts and tables that compare areas when no grant could be placed
+    (or none of those placed was awarded in ``grants.period``)."""
+    label = md_escape(scope.grouping_label.lower())
+    if placed_outside_period:
+        return (
+            f"None of the {placed_outside_period:,} grant row(s) placed in {md_escape(scope.la_name)} was awarded in the period "
+            f"chosen (grants.period), so there is nothing to compare between areas ({label}) here."
+        )
+    return (
+        f"No grant in the register could be placed in a ward of {md_escape(scope.la_name)}, so there is nothing to compare "
+        f"between areas ({label}) here: none of its {rows:,} row(s) has a ward or LSOA code of {md_escape(scope.la_name)}, or a "
+        "postcode that the postcode lookup (grants.postcode_lookup) places there. The reason for each row is in the table of "
+        "grants not placed above."
+    )
 
 
 def recipients_caption(scope: Scope) -> str:
@@ -181,7 +228,7 @@ def allocation_caption(budget: float, base_share: float, weight_population: floa
 def sensitivity_title(sens: pd.DataFrame, scope: Scope) -> str:
     """The area whose share grows most as the weight on need rises."""
     top = sens[sens["weight_deprivation"] == sens["weight_deprivation"].max()].set_index(scope.grouping)["allocation_share_pct"].idxmax()
-    return f"The more weight on need, the larger {top}'s share"
+    return f"The more weight on need, the larger {possessive(top)} share"
 
 
 def sensitivity_subtitle(budget: float, base_share: float) -> str:

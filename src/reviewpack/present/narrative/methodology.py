@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ...ingest.register import load_register, used_sources
+from ...ingest.register import attribution_lines, files_used, load_register, used_sources
 from .text import md_escape
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def notes_markdown(data_dir: Path, params_dict: dict[str, Any], caveats: list[st
     """
     register = load_register(data_dir)
     lines = ["Full provenance of every file (repository, commit, changes made, checks) is in `data/raw/SOURCES.md` of the project.", ""]
-    lines += ["### Attribution", ""] + [f"- {md_escape(a)}" for a in register.get("attribution", [])] + [""]
+    used = files_used(params_dict)
+    lines += ["### Attribution", ""] + [f"- {md_escape(a)}" for a in attribution_lines(register, used)] + [""]
     lines += ["### Caveats", ""] + [f"- {c}" for c in caveats] + [""]
     dumped = yaml.safe_dump(params_dict, sort_keys=True, allow_unicode=True).strip()
     # a parameter value holding a line of backticks must not close the block (its text would become live HTML)
@@ -128,7 +129,7 @@ def deprivation_caveats(params_dict: dict[str, Any], lsoas_by_vintage: dict[int,
         parts = []
         for geo, years in sorted(by_geo.items(), reverse=True):
             n = counts.get(geo)
-            where = f" ({n} in {la_name})" if n and la_name else ""
+            where = f" ({n} in {md_escape(la_name)})" if n and la_name else ""
             parts.append(f"IoD {' and '.join(map(str, sorted(years)))} use{'s' if len(years) == 1 else ''} {geo} neighbourhoods{where}")
         out.append("; ".join(parts) + ", so neighbourhood counts differ between editions.")
     return out
@@ -151,3 +152,28 @@ def grants_caveats(params_dict: dict[str, Any]) -> list[str]:
 
 SOURCES_CAPTION = "Data sources used in this pack"
 
+
+
+#: The axe-core release the browser checks run (tests/browser/package.json pins it; a test keeps the two in step).
+AXE_CORE_VERSION = "4.14.1"
+
+
+def accessibility_statement(contact: str, pack: str) -> str:
+    """What was checked, what is known not to be perfect, and how to ask for another format (Markdown)."""
+    ask = (
+        f"To ask for this pack in another format (large print, a document you can edit, the tables read out), contact "
+        f"{md_escape(contact)}."
+        if contact
+        else "To ask for this pack in another format (large print, a document you can edit, the tables read out), ask the "
+        "officer who sent it to you."
+    )
+    return (
+        "This web page is the accessible copy of the pack. Every build is opened in a headless browser (Chromium) with no "
+        f"network, and checked with axe-core {AXE_CORE_VERSION} (its standard rules, which cover WCAG 2.1 levels A and AA): "
+        "a serious or critical issue stops the build from being accepted. The checks also require alt text on every chart "
+        "that states its numbers, one top-level heading and no skipped heading levels, captions and header cells on every "
+        "table, a page that reads on a phone-sized screen without sideways scrolling, and no request to any other site.\n\n"
+        "Known limits: charts are pictures, so a screen reader reads their alt text — the same numbers are in the table "
+        f"under each chart and in the CSV files in tables/{md_escape(pack)}/; the map's colours are explained in its legend and "
+        "its numbers listed in the table below it. Printed or PDF copies are not checked in the same way.\n\n" + ask
+    )

@@ -9,7 +9,11 @@ from ...analysis.basis import PopulationBasis, Scope
 SOURCE = "ONS mid-year estimates; MHCLG IoD population denominators; Census 2021"
 AGE_SOURCE = "ONS small area population estimates"
 ONE_YEAR = "Only one data year is configured, so there is no change to show."
-GROWTH_NOTE = "Census 2021 counts usual residents; the earlier years are mid-year estimates, so the last step mixes two measures."
+GROWTH_NOTE = (
+    "Only steps between two published mid-year estimates compare like with like. Census 2021 counts usual residents and "
+    "the earlier years are mid-year estimates, and an interpolated year is an estimate between data years: the Compares "
+    "column says which each step is."
+)
 NO_AGE_DATA = "No single-year-of-age data is configured (population.single_year_of_age), so there is no age profile."
 #: Legend labels of the dependency chart's two series.
 DEPENDENCY_SERIES = {"child": "Children (0-15)", "old_age": "Aged 65+"}

@@ -14,12 +14,18 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
 
 
 def md_escape(text: object) -> str:
-    """Escape a data string for use inside Markdown (no markup, no HTML, no links).
+    r"""Escape a data string for use inside Markdown (no markup, no HTML, no links).
 
-    >>> md_escape('West <img src=x onerror="alert(1)">')
-    'West &lt;img src=x onerror=&quot;alert\\\\(1\\\\)&quot;&gt;'
+    ``<``, ``>`` and ``&`` become entities (so no tag can form) and Markdown's own characters are
+    backslash-escaped (so no emphasis, link or image can form); quotes are left alone: they mean
+    nothing in Markdown text, and ``St Matthew's`` must stay readable.
+
+    >>> print(md_escape('West <img src=x onerror="alert(1)">'))
+    West &lt;img src=x onerror="alert\(1\)"&gt;
+    >>> print(md_escape("St Matthew's [w](javascript:x)"))
+    St Matthew's \[w\]\(javascript:x\)
     """
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text)))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def num(value: float) -> str:
@@ -46,3 +52,14 @@ def year_label(year: int, estimated: bool = False) -> str:
     if year == 2021:
         return "Census 2021"
     return f"mid-{year}{' (estimate)' if estimated else ''}"
+
+
+def possessive(name: str) -> str:
+    """``North's``, ``St Matthew's`` (already possessive: unchanged), ``Kings Norton's``; ``Wells'``-style for a final s.
+
+    >>> [possessive(n) for n in ("North", "St Matthew's", "Tipton Wells")]
+    ["North's", "St Matthew's", "Tipton Wells'"]
+    """
+    if name.endswith(("'s", "’s")):
+        return name
+    return name + ("'" if name.endswith("s") else "'s")

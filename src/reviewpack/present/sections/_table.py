@@ -12,7 +12,7 @@ from ..columns import ColumnContext, formats_for, labels_for, table_schema
 from ..tables import CellFormat
 
 
-def context(scope: Scope, population_year: int | None = None, edition: int | str | None = None) -> ColumnContext:
+def context(scope: Scope, population_year: int | str | None = None, edition: int | str | None = None) -> ColumnContext:
     """The registry's context for a pack: its names, and the grant analysis' year and edition."""
     return ColumnContext(
         la_name=scope.la_name,
@@ -36,7 +36,7 @@ def show_table(
     row_class: Callable[[pd.Series], str | None] | None = None,
     labels: Mapping[str, str] | None = None,
     formats: Mapping[str, CellFormat] | None = None,
-    population_year: int | None = None,
+    population_year: int | str | None = None,
     edition: int | str | None = None,
 ) -> None:
     """Display ``df`` as the pack's table ``name``; headers and formats come from the column registry.

@@ -8,13 +8,14 @@ from ..display import show_figure, show_markdown
 from ..narrative import deprivation as words
 from ..narrative import figures
 from ..narrative import maps as map_words
+from ..narrative.context import context_markdown
 from ._table import show_table
 
 
 def context(dep: DeprivationSection, text: str | None) -> None:
     """The council's own context for the section (Markdown from ``context.deprivation``), if any."""
     if text:
-        show_markdown(text)
+        show_markdown(context_markdown(text))
 
 
 def quintile_shares(dep: DeprivationSection) -> None:
@@ -38,7 +39,7 @@ def quintile_shares(dep: DeprivationSection) -> None:
 
 def chi_square(dep: DeprivationSection) -> None:
     """Whether the most deprived neighbourhoods are spread evenly across the areas (a chi-square test)."""
-    show_markdown(words.chi_square_sentence(dep.quintile_lsoa_counts(), dep.scope.grouping_label))
+    show_markdown(words.chi_square_sentence(dep.quintile_lsoa_counts(), dep.scope.grouping_label, dep.latest.label))
 
 
 def national_position(dep: DeprivationSection) -> None:
@@ -58,7 +59,7 @@ def national_position(dep: DeprivationSection) -> None:
         "imd_vintage", scope.grouping, "lsoas", "residents", "share_lsoas_decile_1_pct", "share_residents_decile_1_pct",
         "share_lsoas_decile_1_2_pct", "share_residents_decile_1_2_pct",
     ]
-    show_table(nat[shown], "national_position", words.NATIONAL_CAPTION, scope, csv=nat)
+    show_table(nat[shown], "national_position", words.NATIONAL_CAPTION, scope, csv=nat, note=words.national_note(dep.editions))
 
 
 def decile_map(dep: DeprivationSection) -> None:
@@ -87,11 +88,12 @@ def domains(dep: DeprivationSection) -> None:
     wide = dep.domain_table()
     missing = [m for b in dep.editions for m in words.missing_measures(dep.imd(b.edition))]
     show_table(
-        wide, "domain_profile", words.domain_caption(basis), scope, csv=dep.domain_profiles(), note=words.domain_note(missing),
+        wide, "domain_profile", words.domain_caption(basis), scope, csv=dep.domain_profiles(),
+        note=words.domain_note(missing, dep.editions, supplementary=dep.has_supplementary()),
     )
     rel = dep.relative_domains(3)
     if rel is not None:
-        show_markdown(words.relative_domains(rel, scope))
+        show_markdown(words.relative_domains(rel, scope, basis))
 
 
 def change(dep: DeprivationSection) -> None:
@@ -109,7 +111,7 @@ def change(dep: DeprivationSection) -> None:
 
 def summary_measures(dep: DeprivationSection) -> None:
     """MHCLG's local authority summary measures, with the published values to compare."""
-    note = words.summary_note(dep.scope, dep.latest, dep.official_summary())
+    note = words.summary_note(dep.scope, dep.latest, dep.official_summary(), dep.summary_agreement())
     show_table(dep.summary_measures(), "la_summary_measures", words.SUMMARY_CAPTION, dep.scope, note=note)
 
 

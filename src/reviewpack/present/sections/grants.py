@@ -7,6 +7,8 @@ from .. import charts
 from ..display import show_banner, show_figure, show_markdown
 from ..narrative import figures
 from ..narrative import grants as words
+from ..narrative.context import context_markdown
+from ..narrative.text import year_label
 from ._table import show_table
 
 
@@ -19,13 +21,14 @@ def banner(gr: GrantsSection | None) -> None:
 def context(gr: GrantsSection, text: str | None) -> None:
     """The council's own context for the section (Markdown from ``context.grants``), if any."""
     if text:
-        show_markdown(text)
+        show_markdown(context_markdown(text))
 
 
 def about(gr: GrantsSection) -> None:
     """What the register is, how grants are placed, the reconciliation, and the rows left out."""
     reg = gr.register
-    show_markdown(words.about(gr.params.description, gr.params.placement_note, words.reconciliation_sentence(reg.reconciliation)))
+    checked = f"{words.reconciliation_sentence(reg.reconciliation)} {words.placement_counts_sentence(gr.placement_counts())}"
+    show_markdown(words.about(gr.params.description, gr.params.placement_note, checked, reg.notes))
     for kind, frame in (("unplaced", reg.unplaced), ("rejected", reg.rejected)):
         if len(frame):
             cols = [c for c in ("source_row", "identifier", "recipient", "award_date", "amount_gbp", "reason") if c in frame.columns]
@@ -34,6 +37,10 @@ def about(gr: GrantsSection) -> None:
 
 def fair_share(gr: GrantsSection) -> None:
     """Share of grant £ against share of residents and of need: chart, grants by area, fair shares."""
+    if not gr.any_placed():
+        rec = gr.register.reconciliation
+        show_markdown(words.nothing_placed(gr.scope, rec.rows_in, rec.placed_rows))
+        return
     scope, basis, fair = gr.scope, gr.basis, gr.fair_share()
     bars = gr.fair_share_long()
     bars["measure"] = bars["measure"].map(words.FAIR_SHARE_SERIES)
@@ -45,7 +52,7 @@ def fair_share(gr: GrantsSection) -> None:
     show_figure(fig, figures.fair_share_alt(fair, scope.grouping), name="fair_share")
     show_table(
         gr.by_area(), f"grants_by_{scope.grouping}", words.by_area_caption(scope), scope,
-        note=words.period_note(basis, gr.params.placement_note), population_year=basis.population_year,
+        note=words.period_note(basis, gr.award_years(), gr.params.placement_note), population_year=year_label(basis.population_year),
     )
     show_table(fair, "grants_fair_share", words.FAIR_SHARE_CAPTION, scope)
 
@@ -58,6 +65,10 @@ def by_year_and_funder(gr: GrantsSection) -> None:
 
 def concentration(gr: GrantsSection) -> None:
     """Concentration curve of grant £ across wards ranked by deprivation, its index in words, its points."""
+    if not gr.any_placed():
+        rec = gr.register.reconciliation
+        show_markdown(words.nothing_placed(gr.scope, rec.rows_in, rec.placed_rows))
+        return
     scope, basis = gr.scope, gr.basis
     conc = gr.concentration()
     sentence = words.concentration_sentence(conc)
@@ -65,7 +76,7 @@ def concentration(gr: GrantsSection) -> None:
         conc.curve, conc.index, title=words.curve_title(conc.index, basis), subtitle=words.curve_subtitle(basis), source=words.CURVE_SOURCE
     )
     show_figure(fig, words.curve_alt(scope, sentence), name="concentration_curve")
-    show_markdown(words.curve_text(sentence))
+    show_markdown(words.curve_text(sentence, gr.placement_basis()))
     show_table(gr.concentration_points(), "concentration_curve", words.CURVE_CAPTION, scope, edition=basis.edition.label)
 
 
@@ -84,12 +95,15 @@ def budgets(gr: GrantsSection) -> None:
         return
     show_table(
         gr.budget_vs_spend(), "area_partnership_budget", words.BUDGET_CAPTION, gr.scope,
-        labels={gr.params.budget_grouping: words.BUDGET_GROUPING_LABEL},
+        labels={gr.params.budget_grouping or "": words.BUDGET_GROUPING_LABEL},
     )
 
 
 def allocation(gr: GrantsSection) -> None:
     """The needs-based split of a devolved budget, and how it moves with the weight on need."""
+    if not gr.has_allocation_budget():
+        show_markdown(words.NO_ALLOCATION_BUDGET)
+        return
     scope, a = gr.scope, gr.params.allocation
     budget = gr.allocation_budget()
     show_table(

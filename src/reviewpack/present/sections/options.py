@@ -5,13 +5,14 @@ from __future__ import annotations
 from ...analysis.sections import OptionsSection
 from ..display import show_markdown
 from ..narrative import options as words
+from ..narrative.context import context_markdown
 from ._table import show_table
 
 
 def context(opt: OptionsSection, text: str | None) -> None:
     """The council's own context for the section (Markdown from ``context.options``), if any."""
     if text:
-        show_markdown(text)
+        show_markdown(context_markdown(text))
 
 
 def compare(opt: OptionsSection) -> None:

@@ -7,13 +7,14 @@ from .. import charts
 from ..display import show_figure, show_markdown
 from ..narrative import figures
 from ..narrative import population as words
+from ..narrative.context import context_markdown
 from ._table import show_table
 
 
 def context(pop: PopulationSection, text: str | None) -> None:
     """The council's own context for the section (Markdown from ``context.population``), if any."""
     if text:
-        show_markdown(text)
+        show_markdown(context_markdown(text))
 
 
 def residents_over_time(pop: PopulationSection) -> None:
@@ -23,7 +24,7 @@ def residents_over_time(pop: PopulationSection) -> None:
     if len(basis.years) > 1:
         fig = charts.population_trend(
             trend, list(scope.areas), scope.area,
-            title=figures.trend_title(table, scope.area, scope.la_name, scope.grouping),
+            title=figures.trend_title(pop.consistent_growth(), scope.area, scope.la_name, scope.grouping),
             subtitle=words.trend_subtitle(scope, basis),
             source=words.SOURCE,
         )
