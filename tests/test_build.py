@@ -26,7 +26,7 @@ def test_output_contract(built_reports: Path) -> None:
     # the raw files these packs use (and SOURCES.md), not every file in data/raw (issue 14)
     listed = set(manifest["data_checksums_sha256"])
     assert len(listed) >= 20 and {"SOURCES.md", "imd2025_lsoa21_walsall.csv", "walsall_ward_locality.csv"} <= listed
-    assert "grants_360giving_walsall.csv" not in listed and "imd2025_lsoa21_england.csv.gz" not in listed
+    assert "grants_360giving_walsall.csv" not in listed and "imd2015_lsoa_england.csv.gz" not in listed
     assert manifest["reconciliation"]["population_totals_by_year"]["2021"] == 284_106
     for meta in manifest["packs"].values():
         for t in meta["tables"]:

@@ -99,6 +99,13 @@ def test_national_build_publishes_a_pack_per_council(tmp_path: Path, capsys: pyt
     assert "<title>Hartlepool: borough overview — Hartlepool review pack</title>" in hartlepool
     assert "<title>Birmingham: borough overview — Birmingham review pack</title>" in birmingham
     assert '<p class="kicker">Birmingham scrutiny review pack</p>' in birmingham
+    # every council's overview gets Census demand and the England / region / neighbours comparison (issue 15),
+    # IoD2025 weighted by Census 2021 (no File 7 rows for them in the project), and says so
+    for page_text in (hartlepool, birmingham):
+        assert "Demand beyond age" in page_text and "Compared with England and councils like us" in page_text
+        assert "IoD2025, Census 2021 residents" in page_text
+    bham = (out / "tables" / "e08000025" / "benchmark_neighbours.csv").read_text(encoding="utf-8").splitlines()
+    assert len(bham) == 16 and "E08000025" not in "".join(bham[1:])
     index = _text(out / "index.html")
     assert "One borough overview for each of 2 local authorities, each with its wards side by side." in index
     page = (out / "index.html").read_text(encoding="utf-8")

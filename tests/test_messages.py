@@ -217,3 +217,34 @@ def test_each_pack_states_its_wards_accessibility_and_glance(built_reports: Path
 def test_axe_core_version_stated_is_the_one_the_checks_run():
     pinned = json.loads((ROOT / "tests" / "browser" / "package.json").read_text(encoding="utf-8"))["devDependencies"]["axe-core"]
     assert pinned == AXE_CORE_VERSION
+
+
+def test_one_recipient_taking_most_of_an_areas_money_is_flagged():
+    f = _facts({"A": 100.0, "B": 10.0}, {"A": 50.0, "B": 50.0}, {"A": 1.0, "B": 1.0})
+    f = messages.GrantFacts(**{**f.__dict__, "recipients": pd.DataFrame(
+        [{"area": "A", "recipient": "Big <b>Trust</b>", "recipient_gbp": 80.0, "area_gbp": 100.0, "share_pct": 80.0}])})
+    msgs = messages.grants_messages(f, _scope("A"))
+    assert msgs[-1] == "80% of A's grant £ (2013–2018) went to one recipient, Big &lt;b&gt;Trust&lt;/b&gt;."
+    card = messages.headlines(
+        pd.DataFrame({"year": [2021, 2021], "locality": ["A", "B"], "age_band": ["all", "all"], "population": [50, 50]}),
+        _shares({"A": (50, 50, 50, 10.0, 3.0), "B": (50, 50, 50, 10.0, 3.0), "Town": (100, 100, 100, 10.0, 3.0)}), E25, _scope("A"), f,
+    )
+    assert card["Share of A's grant £ to one recipient"] == "80% (Big <b>Trust</b>)"  # plain text: the index page escapes it
+
+
+def test_recipient_concentration_from_a_grant_level_register(tmp_path):
+    """The illustrative (grant-level) register: no recipient takes half an area's money; with the threshold
+    lowered to 1% every area has one, and its share is the largest recipient's £ over the area's £."""
+    from reviewpack.config import load_pack_params
+    from reviewpack.ingest.inputs import PackInputs
+
+    example = ROOT / "params" / "examples" / "area_partnership_illustrative.yaml"
+    low = tmp_path / "low.yaml"
+    low.write_text("grants: {concentration_threshold: 0.01}\n", encoding="utf-8")
+    P = Pack(PackInputs(ROOT, load_pack_params(ROOT, "north", [example, low])))
+    flagged = P.grants.recipients_concentrated()
+    assert list(flagged["area"]) == ["North"]
+    placed = P.grants.register.placed
+    north = placed[placed["locality"] == "North"]
+    top = north.groupby("recipient")["amount_gbp"].sum().max()
+    assert flagged.loc[0, "share_pct"] == pytest.approx(100 * top / north["amount_gbp"].sum())

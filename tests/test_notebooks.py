@@ -65,7 +65,7 @@ def test_borough_pack_composition():
     heads = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
     assert heads == [
         "## At a glance", "## Key messages", "## 1. Population demand", "## 2. Demand beyond age", "## 3. Deprivation", "## 4. Grant funding",
-        "## 5. Boundary options", "## Methodology and sources",
+        "## 5. Boundary options", "## 6. Compared with England and councils like us", "## Methodology and sources",
     ]
     subs = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("### 3.")]
     assert subs[0] == "### 3.1 Where the most deprived residents live" and subs[-1] == "### 3.6 Local authority summary measures"
@@ -100,3 +100,24 @@ def test_pack_without_grants_says_so_and_numbers_on():
 
 def test_composition_is_deterministic():
     assert pack_notebook(ROOT, _params("north")) == pack_notebook(ROOT, _params("north"))
+
+
+@pytest.mark.slow
+def test_a_topic_notebook_runs_for_any_project_from_anywhere(tmp_path: Path):
+    """papermill notebooks/population.ipynb out.ipynb -p pack north -p project DIR, run from another folder."""
+    import os
+
+    import papermill as pm
+
+    env = os.environ.pop("REVIEWPACK_ROOT", None)
+    try:
+        nb = pm.execute_notebook(
+            str(ROOT / "notebooks" / "population.ipynb"), str(tmp_path / "out.ipynb"),
+            parameters={"pack": "north", "project": str(ROOT)}, cwd=str(tmp_path), progress_bar=False, kernel_name="python3",
+        )
+    finally:
+        if env is not None:
+            os.environ["REVIEWPACK_ROOT"] = env
+    shown = [o for c in nb.cells for o in c.get("outputs", []) if o.get("metadata", {}).get("reviewpack", {}).get("kind") == "table"]
+    assert any(o["metadata"]["reviewpack"]["name"] == "population_by_locality" for o in shown)
+    assert any("North" in (o.get("data", {}).get("image/svg+xml", "")) for c in nb.cells for o in c.get("outputs", []))

@@ -123,6 +123,13 @@ def _say_error(exc: BaseException) -> None:
     print(f"error: {msg}", file=sys.stderr)
 
 
+def _say_cell_traceback(exc: BaseException) -> None:
+    """With --debug: the failing notebook cell's own traceback (set by pipeline/executors/base.py), before the package's."""
+    tb = getattr(exc, "cell_traceback", None)
+    if tb:
+        print(f"The notebook cell's traceback:\n{terminal_safe(tb)}\n", file=sys.stderr)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """Print every pack with its area and title."""
     from .config import find_project_root, load_pack_params, pack_names
@@ -303,11 +310,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_build(args)
     except ReviewpackUserError as exc:
         if args.debug:
+            _say_cell_traceback(exc)
             raise
         _say_error(exc)
         return EXIT_USER
     except ReviewpackError as exc:
         if args.debug:
+            _say_cell_traceback(exc)
             raise
         _say_error(exc)
         return EXIT_INTERNAL

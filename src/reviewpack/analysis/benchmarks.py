@@ -62,14 +62,14 @@ MEASURES: tuple[BenchmarkMeasure, ...] = (
     BenchmarkMeasure("proportion_lsoas_decile_1", "Share of neighbourhoods in England's most deprived 10%", "proportion", "higher", "File 10"),
     BenchmarkMeasure("extent", "IMD 2025 extent", "proportion", "higher", "File 10"),
     BenchmarkMeasure("local_concentration", "IMD 2025 local concentration", "rank", "higher", "File 10"),
-    BenchmarkMeasure("residents_decile_1_pct", "Residents in England's most deprived 10% (%)", "percent", "higher", "IoD 2025 LSOAs, Census 2021"),
-    BenchmarkMeasure("residents_decile_1_2_pct", "Residents in England's most deprived 20% (%)", "percent", "higher", "IoD 2025 LSOAs, Census 2021"),
+    BenchmarkMeasure("residents_decile_1_pct", "Residents in England's most deprived 10%", "percent", "higher", "IoD 2025 LSOAs, Census 2021"),
+    BenchmarkMeasure("residents_decile_1_2_pct", "Residents in England's most deprived 20%", "percent", "higher", "IoD 2025 LSOAs, Census 2021"),
 )
 
 #: Extra measures shown among the neighbours (age structure and size).
 PROFILE: tuple[BenchmarkMeasure, ...] = (
-    BenchmarkMeasure("share_0_15_pct", "Residents aged 0-15 (%)", "percent", "higher", "Census 2021"),
-    BenchmarkMeasure("share_65_plus_pct", "Residents aged 65+ (%)", "percent", "higher", "Census 2021"),
+    BenchmarkMeasure("share_0_15_pct", "Residents aged 0-15", "percent", "higher", "Census 2021"),
+    BenchmarkMeasure("share_65_plus_pct", "Residents aged 65 and over", "percent", "higher", "Census 2021"),
     BenchmarkMeasure("residents", "Residents (Census 2021)", "persons", "higher", "Census 2021"),
 )
 

@@ -132,6 +132,10 @@ def _format_validation_error(exc: ValidationError, sources: str, layers: list[tu
             lines.append(f"unknown parameter '{loc}'{at}")
         elif kind == "missing":
             lines.append(f"missing parameter '{loc}'")
+        elif not loc:
+            # a check across several parameters (a model validator): its message names them; the
+            # whole merged configuration is not the "value" to quote
+            lines.append(str(err["msg"]).removeprefix("Value error, "))
         else:
             lines.append(f"parameter '{loc}': {err['msg']} (got {excerpt(err.get('input'))}{', set in ' + where if where else ''})")
     return f"Invalid parameters in {sources}: " + "; ".join(lines) + "."

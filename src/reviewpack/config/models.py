@@ -284,6 +284,12 @@ class PackParams(_Strict):
             raise ValueError(f"deprivation.latest is {self.deprivation.latest}, which is not one of the editions {years}")
         if self.geography.lsoa11_ward_lookup is None and self.geography.lsoa21_ward_lookup is None:
             raise ValueError("give geography.lsoa11_ward_lookup, geography.lsoa21_ward_lookup or both")
+        geos = [v.lsoa_vintage for v in self.deprivation.vintages]
+        if len(set(geos)) > 1 and self.geography.lsoa11_lsoa21_lookup is None:
+            raise ValueError(
+                "deprivation.vintages mixes LSOA 2011 and LSOA 2021 editions, so comparing them needs "
+                "geography.lsoa11_lsoa21_lookup (the ONS LSOA 2011 to 2021 lookup); give it, or use editions on one geography"
+            )
         g = self.grants
         if g is not None and g.deprivation_edition is not None and g.deprivation_edition not in years:
             raise ValueError(f"grants.deprivation_edition is {g.deprivation_edition}, which is not one of the editions {years}")

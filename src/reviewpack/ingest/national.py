@@ -44,7 +44,7 @@ def _read(path: Path, columns: dict[str, str], label: str, numeric: list[str]) -
     """Check the header, read only ``columns``, rename them; numeric columns must be complete numbers."""
     read_csv_checked_header(path, list(columns), label)
     try:
-        frame = pd.read_csv(path, usecols=list(columns), dtype=str, encoding="utf-8-sig")
+        frame = pd.read_csv(path, usecols=list(columns), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
         raise DataFileError(f"{label} file '{path}' cannot be read as CSV: {exc}. Restore the original file.", file=path) from None
     frame = frame.rename(columns=columns)[list(columns.values())]

@@ -196,10 +196,13 @@ def run_packs(
     if failures:
         # bad inputs found inside a notebook stay user errors (exit 2); anything else is a build error
         kind = type(failures[0]) if all(isinstance(f, ReviewpackUserError) for f in failures) else BuildError
-        raise kind(
+        failed = kind(
             f"{len(failures)} of {len(plan.packs)} pack(s) failed, so nothing was published and "
             f"'{plan.out_dir}' is unchanged. " + " | ".join(str(f) for f in failures)
         )
+        # the failing cells' own tracebacks, shown by --debug (cli.py)
+        failed.cell_traceback = "\n\n".join(tb for f in failures if (tb := getattr(f, "cell_traceback", "")))  # type: ignore[attr-defined]
+        raise failed
     return reconciliation, t_checks
 
 

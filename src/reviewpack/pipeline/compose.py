@@ -7,7 +7,8 @@ build, :func:`pack_notebook` joins the topics that apply to the pack into one no
 * ``setup.ipynb`` first, whole: its ``parameters`` cell is the one papermill fills in;
 * then population, demand beyond age (when Census 2021 topics are configured), deprivation,
   grants (when a register is configured), boundary options (the whole authority's pack, when
-  options are configured) and methodology, without their
+  options are configured), England and councils like us (the whole authority's pack, when
+  ``benchmarks`` is configured) and methodology, without their
   ``standalone`` cells;
 * cells tagged with a condition (:data:`CONDITIONS`) only where it holds, e.g. ``area``;
 * headings numbered here, at export (``## 2. Deprivation``, ``### 2.3 ...``), except those
@@ -53,6 +54,7 @@ TOPICS: list[tuple[str, Callable[[Params], bool]]] = [
     ("deprivation.ipynb", lambda p: True),
     ("grants.ipynb", _has_grants),
     ("boundary_options.ipynb", lambda p: _is_overview(p) and bool((p.get("groupings") or {}).get("options"))),
+    ("benchmarks.ipynb", lambda p: _is_overview(p) and p.get("benchmarks") is not None),
     ("methodology.ipynb", lambda p: True),
 ]
 

@@ -351,7 +351,12 @@ def diff_command(folders: list[Path], write_page: bool = True, cap: int = DEFAUL
     new = Path(folders[-1])
     old = Path(folders[0]) if len(folders) == 2 else previous_of(new)
     changes = diff_folders(old, new, cap)
-    page = write_changes_page(new, changes, css()) if write_page else None
+    page = None
+    if write_page:
+        from .lock import output_lock
+
+        with output_lock(new):  # a build publishing into NEW at the same time must not be undone
+            page = write_changes_page(new, changes, css())
     text = changes_text(changes, str(folders[0]) if len(folders) == 2 else str(old), str(new))
     if page is not None:
         text += f"Written {page}\n"

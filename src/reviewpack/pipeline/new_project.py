@@ -152,6 +152,15 @@ def _read_mapping(path: Path, wards: dict[str, str], code: str, council: str, ar
     return column, out
 
 
+def _write_mapping(path: Path, column: str, mapping: dict[str, str], wards: dict[str, str]) -> None:
+    """The user's mapping with the ONS ward names added (the packs name wards; the user's rows and order unchanged)."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["ward_code", "ward_name", column])
+        for ward, area in mapping.items():
+            w.writerow([ward, wards[ward], area])
+
+
 def _pack_names(areas: list[str], shown: str) -> dict[str, str]:
     names = {a: slug(a) for a in areas}
     clash = len(set(names.values())) != len(names) or OVERVIEW in names.values()
@@ -262,10 +271,11 @@ def init_project(source_root: Path, folder: Path, code: str, areas: Path | None 
 
     if areas is not None:
         column, mapping = _read_mapping(areas, wards, code, council, area_name)
+        has_ward_name = "ward_name" in (areas.read_text(encoding="utf-8-sig").splitlines() or [""])[0].split(",")
         label = column.replace("_", " ").capitalize()
         area_list = sorted(set(mapping.values()))
     else:
-        column, mapping, label = "ward", {}, "Ward"
+        column, mapping, label, has_ward_name = "ward", {}, "Ward", True
         area_list = sorted(wards.values())
     names = _pack_names(area_list, f"'{areas.name}'" if areas else f"the wards of {council}")
 
@@ -318,7 +328,10 @@ def init_project(source_root: Path, folder: Path, code: str, areas: Path | None 
         _link_or_copy(src, raw_dir / name)
         sums[name] = digest
     for src, name, _ in own:
-        shutil.copyfile(src, raw_dir / name)
+        if areas is not None and src == areas and not has_ward_name:
+            _write_mapping(raw_dir / name, column, mapping, wards)
+        else:
+            shutil.copyfile(src, raw_dir / name)
         sums[name] = _sha256(raw_dir / name)
     (folder / "data" / "checksums.sha256").write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(sums)), encoding="utf-8")
     sources = {
@@ -326,7 +339,8 @@ def init_project(source_root: Path, folder: Path, code: str, areas: Path | None 
         "sources": [by_file[n] for n in national_files]
         + [
             {"file": name, "title": f"{council} {what}", "publisher": f"{council} (supplied for this project)",
-             "release": "as supplied", "licence": "not stated", "topic": "grants" if "grant" in what else "geography"}
+             "release": "as supplied" if not (what.startswith("ward") and not has_ward_name) else "as supplied; ward names added from the ONS lookup by reviewpack init",
+             "licence": "not stated", "topic": "grants" if "grant" in what else "geography"}
             for _, name, what in own
         ],
     }

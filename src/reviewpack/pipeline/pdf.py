@@ -218,6 +218,22 @@ def render_pdfs(jobs: Sequence[PdfJob], when: datetime, chromium: str | None = N
     chromium = chromium or check_renderer()
     if not jobs:
         return {}
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _render_all(jobs, when, chromium)
+    # Playwright's sync API refuses to run inside an event loop (a notebook, a test session that
+    # already drives a browser): print from a thread of our own, which has no loop
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviewpack-pdf") as pool:
+        return pool.submit(_render_all, jobs, when, chromium).result()
+
+
+def _render_all(jobs: Sequence[PdfJob], when: datetime, chromium: str) -> dict[str, RenderedPdf]:
+    """:func:`render_pdfs` in the current thread (which must have no running event loop)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 

@@ -109,6 +109,12 @@ def short_sha256(value: object) -> str:
     return str(value)[:16] + "…"
 
 
+def _bm_value(value: object) -> str:
+    """A benchmark value whose unit differs by row: a proportion (below 1) to 4 decimals, else 2."""
+    v = float(value)  # type: ignore[arg-type]
+    return f"{v:.4f}" if abs(v) < 1 else f"{v:,.2f}"
+
+
 def _c(label: str, type_: FieldType, unit: str | None, fmt: CellFormat | None, description: str) -> Column:
     return Column("", label, unit, fmt, description, type_)
 
@@ -123,8 +129,8 @@ COLUMNS: dict[str, Column] = {name: dataclasses.replace(col, name=name) for name
     "area_partnership": _c("Area partnership", "string", None, None, "The area partnership (the council's earlier grouping of wards)"),
     "year": _c("Year", "integer", "year", "{:d}", "Year of the population figure (mid-year estimate, or Census 2021)"),
     "age_band": _c("Age band", "string", None, None, "Age band: all ages, 0-15, 16-64 or 65+"),
-    "population": _c("Residents", "number", _PERSONS, None, "Residents (usual residents, or a mid-year estimate)"),
-    "share_of_borough_pct": _c("Share of {la_name} (%)", "number", _PCT, _D1, "The area's share of the borough's residents in the same year and age band"),
+    "population": _c("Residents", "number", _PERSONS, None, "Residents (usual residents, or a mid-year estimate; an interpolated year is rounded to whole residents)"),
+    "share_of_borough_pct": _c("Share of {la_name} (%)", "number", _PCT, _D1, "The area's share of the borough's residents in the same year and age band (rounded to 1 decimal place in the population table)"),
     "estimated": _c("Estimated", "boolean", None, None, "True when the figure is a linear interpolation between data years"),
     "measures": _c("Compares", "string", None, None, "What a step compares: mid-year estimates, an interpolated year, or Census against a mid-year estimate"),
     "from_year": _c("From", "integer", "year", "{:d}", "First year of the step"),
@@ -191,6 +197,36 @@ COLUMNS: dict[str, Column] = {name: dataclasses.replace(col, name=name) for name
     "extent": _c("Extent", "number", "proportion", "{:.3f}", "Proportion of residents in the most deprived 30% of neighbourhoods, weighted down from decile 1 to 3 (as IoD File 10)"),
     "local_concentration": _c("Local concentration", "number", "rank", _P0, "Population-weighted average rank of the area's most deprived neighbourhoods holding 10% of its residents"),
     "proportion_lsoas_decile_1": _c("Proportion of LSOAs in most deprived 10%", "number", "proportion", "{:.3f}", "Proportion (0-1) of the area's neighbourhoods among England's most deprived 10%"),
+    # --- benchmarks: England, the region, councils like us ---------------------------------------
+    "benchmark_measure": _c("Measure code", "string", None, None, "Short code of the benchmark measure"),
+    "benchmark_label": _c("Measure", "string", None, None, "The measure (IMD 2025 File 10 summary measure, or a Census 2021 share of residents)"),
+    "measure_unit": _c("Unit", "string", None, None, "score, rank, proportion (0-1), percent or persons"),
+    "more_deprived_is": _c("More deprived is", "string", None, None, "Whether a higher or lower value is more deprived (or older, or bigger)"),
+    "council_value": _c("{la_name}", "number", "as measure_unit", _bm_value, "The council's value (File 10 as published; shares from Census 2021 residents)"),
+    "council_rank": _c("Rank of 296 (1 = most deprived)", "integer", "rank", "{:d}", "The council's rank among English councils (1 = most deprived or highest; ties share the best rank)"),
+    "councils": _c("Councils", "integer", None, "{:d}", "English councils ranked (File 10)"),
+    "england_value": _c("England", "number", _PCT, _D1, "England's own share of residents (Census 2021); empty for File 10 measures, which have no England value"),
+    "england_median": _c("England median of councils", "number", "as measure_unit", _bm_value, "Median of the 296 English councils' values"),
+    "england_lower_quartile": _c("Lower quartile of councils", "number", "as measure_unit", _bm_value, "25th percentile of the 296 councils' values"),
+    "england_upper_quartile": _c("Upper quartile of councils", "number", "as measure_unit", _bm_value, "75th percentile of the 296 councils' values"),
+    "england_min": _c("Lowest council", "number", "as measure_unit", _bm_value, "Lowest value among the 296 councils"),
+    "england_max": _c("Highest council", "number", "as measure_unit", _bm_value, "Highest value among the 296 councils"),
+    "region_name": _c("Region", "string", None, None, "The council's region (ONS local authority to region lookup)"),
+    "region_value": _c("Region", "number", "as measure_unit", _bm_value, "The region's value: its neighbourhoods weighted by Census 2021 residents (empty where none is defined)"),
+    "vs_region": _c("Compared with the region", "string", None, None, "higher / similar / lower than the region (95% Wilson interval of a share against the region's); empty for means"),
+    "neighbour_order": _c("Order", "integer", None, "{:d}", "1 = the nearest (or the first in the user's list)"),
+    "la_code": _c("Council code", "string", None, None, "ONS local authority district code (2024)"),
+    "la_name": _c("Council", "string", None, None, "Local authority district name"),
+    "neighbour_distance": _c("Distance", "number", "standard deviations", _D2, "Euclidean distance on the eight standardised measures (z-scores across 296 councils)"),
+    "residents_decile_1_pct": _c("Residents in most deprived 10% (%)", "number", _PCT, _D1, "Census 2021 residents in England's most deprived 10% of neighbourhoods (IMD 2025), % of all"),
+    "residents_decile_1_2_pct": _c("Residents in most deprived 20% (%)", "number", _PCT, _D1, "Census 2021 residents in England's most deprived 20% of neighbourhoods (IMD 2025), % of all"),
+    "share_0_15_pct": _c("Aged 0-15 (%)", "number", _PCT, _D1, "Census 2021 usual residents aged 0-15, % of all"),
+    "share_65_plus_pct": _c("Aged 65+ (%)", "number", _PCT, _D1, "Census 2021 usual residents aged 65 and over, % of all"),
+    "rank_among_neighbours": _c("Rank (1 = most deprived or highest)", "integer", "rank", "{:d}", "The council's rank among itself and its comparators"),
+    "group_size": _c("Councils compared", "integer", None, "{:d}", "The council and its comparators"),
+    "neighbours_median": _c("Comparators' median", "number", "as measure_unit", _bm_value, "Median of the comparator councils' values"),
+    "neighbours_min": _c("Comparators' lowest", "number", "as measure_unit", _bm_value, "Lowest of the comparator councils' values"),
+    "neighbours_max": _c("Comparators' highest", "number", "as measure_unit", _bm_value, "Highest of the comparator councils' values"),
     # --- grants --------------------------------------------------------------------------------
     "source_row": _c("Row in file", "integer", None, "{:d}", "Row of the grant register the grant is on (header = row 1)"),
     "identifier": _c("Identifier", "string", None, None, "The grant's 360Giving identifier"),
@@ -274,6 +310,9 @@ TABLE_COLUMNS: dict[str, dict[str, Column]] = {
     "allocation_model": {"population": _variant("population", format=_P0)},
     "allocation_sensitivity": {"allocation_share_pct": _variant("allocation_share_pct", label="Share (%)")},
     "area_partnership_budget": {"area_partnership": COLUMNS["area_partnership"]},
+    "benchmark_england": {"vs_england": _variant("vs_england", description="higher / similar / lower than England: shares by the 95% Wilson interval against England's; File 10 measures above the councils' upper quartile, below the lower, or in the middle half")},
+    "benchmark_neighbours": {"residents": _variant("residents", label="Residents (Census 2021)", format=_P0, description="Census 2021 usual residents")},
+    "benchmark_neighbour_ranks": {},
 }
 
 #: Wide tables whose columns are the areas themselves (one column per area and the borough).

@@ -24,13 +24,14 @@ from ...config import PackParams, find_project_root, load_pack_params
 from ...ingest import geography
 from ...ingest.inputs import PackInputs
 from ..basis import Scope
+from .benchmarks import BenchmarksSection
 from .demand import DemandSection
 from .deprivation import DeprivationSection
 from .grants import GrantsSection
 from .options import OptionsSection
 from .population import PopulationSection
 
-__all__ = ["DemandSection", "DeprivationSection", "GrantsSection", "OptionsSection", "Pack", "PopulationSection"]
+__all__ = ["BenchmarksSection", "DemandSection", "DeprivationSection", "GrantsSection", "OptionsSection", "Pack", "PopulationSection"]
 
 
 @dataclass
@@ -46,9 +47,13 @@ class Pack:
     inputs: PackInputs
 
     @classmethod
-    def open(cls, pack: str, root: Path | None = None, extra_params: list[Path] | None = None) -> Pack:
-        """Load and validate ``params/<pack>.yaml`` (merged over the defaults) and open the pack."""
-        root = find_project_root(root)
+    def open(cls, pack: str, root: str | Path | None = None, extra_params: list[Path] | None = None) -> Pack:
+        """Load and validate ``params/<pack>.yaml`` (merged over the defaults) and open the pack.
+
+        ``root`` is the project folder (this checkout, or one made by ``reviewpack init``); by
+        default the one holding the current folder (or ``$REVIEWPACK_ROOT``).
+        """
+        root = find_project_root(Path(root) if root is not None else None)
         return cls(PackInputs(root, load_pack_params(root, pack, extra_params)))
 
     @classmethod
@@ -88,6 +93,13 @@ class Pack:
         return DemandSection(self.inputs, self.scope)
 
     @cached_property
+    def benchmarks(self) -> BenchmarksSection | None:
+        """The whole authority against England, its region and councils like it (``None``: an area's pack, or not configured)."""
+        if self.scope.area or self.params.benchmarks is None:
+            return None
+        return BenchmarksSection(self.inputs, self.scope)
+
+    @cached_property
     def deprivation(self) -> DeprivationSection:
         """Deprivation, every configured IoD edition."""
         return DeprivationSection(self.inputs, self.scope)
@@ -121,6 +133,8 @@ class Pack:
         self.deprivation.check()
         if self.demand is not None:
             out.update(self.demand.check())
+        if self.benchmarks is not None:
+            out.update(self.benchmarks.check())
         if self.params.groupings.options:
             OptionsSection(self.inputs, self.scope, self.deprivation).comparison()
         if self.grants is not None:

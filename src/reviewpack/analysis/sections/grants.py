@@ -210,6 +210,34 @@ class GrantsSection:
             wc = wc[wc["area"] == self.scope.area]
         return wc.reset_index(drop=True)
 
+    def recipients_concentrated(self) -> pd.DataFrame:
+        """Per area, the one recipient taking ``grants.concentration_threshold`` or more of the area's grant £.
+
+        Grant-level registers only (an aggregated register names no recipients). Columns:
+        ``area, recipient, recipient_gbp, area_gbp, share_pct`` (unrounded); in an area's pack, that area only.
+        """
+        cols = ["area", "recipient", "recipient_gbp", "area_gbp", "share_pct"]
+        placed = self._placed()
+        g = self.scope.grouping
+        if self.register.kind != "grant-level" or placed.empty or "recipient" not in placed:
+            return pd.DataFrame(columns=cols)
+        key = placed["recipient_id"].fillna(placed["recipient"]) if "recipient_id" in placed else placed["recipient"]
+        frame = placed.assign(_key=key.astype(str))
+        rows = []
+        for area, sub in frame.groupby(g, sort=False):
+            total = float(sub["amount_gbp"].sum())
+            if total <= 0:
+                continue
+            by = sub.groupby("_key", sort=True).agg(amount=("amount_gbp", "sum"), name=("recipient", "first"))
+            top = by.sort_values("amount", ascending=False, kind="stable").iloc[0]
+            rows.append({"area": area, "recipient": str(top["name"]), "recipient_gbp": float(top["amount"]), "area_gbp": total})
+        out = pd.DataFrame(rows, columns=cols[:-1])
+        out["share_pct"] = 100 * out["recipient_gbp"] / out["area_gbp"] if len(out) else pd.Series(dtype=float)
+        out = out[out["share_pct"] >= 100 * self.params.concentration_threshold]
+        if self.scope.area:
+            out = out[out["area"] == self.scope.area]
+        return out[cols].reset_index(drop=True)
+
     def concentration_without(self, ward_code: str) -> equity.ConcentrationResult:
         """The concentration index with one ward left out (its residents and its grant £)."""
         wd = self.deprivation.ward_scores(self.deprivation_edition)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -215,6 +216,13 @@ def _failed_cell_source(task: PackTask, nb_path: Path, cell_index: int) -> tuple
 def notebook_failure(task: PackTask, nb_path: Path, exc: Any) -> ReviewpackError:
     """The error to raise for a ``PapermillExecutionError``: a user error stays one (exit 2); a bug
     names the section notebook and cell when the failing cell says where it came from."""
+    failure = _notebook_failure(task, nb_path, exc)
+    # the failing cell's own traceback (ANSI colours removed), printed by `reviewpack --debug` (cli.py)
+    failure.cell_traceback = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", "\n".join(str(line) for line in getattr(exc, "traceback", None) or []))  # type: ignore[attr-defined]
+    return failure
+
+
+def _notebook_failure(task: PackTask, nb_path: Path, exc: Any) -> ReviewpackError:
     user_error = getattr(errors, str(exc.ename), None)
     if isinstance(user_error, type) and issubclass(user_error, ReviewpackUserError):
         # a bad input found by the package inside the notebook: still a user error (exit 2)

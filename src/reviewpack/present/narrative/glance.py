@@ -111,6 +111,11 @@ def questions(
                 f"{md_escape(who)} received {fair.loc[who, 'share_of_amount_pct']:.0f}% of the grant £ recorded in {period} with "
                 f"{fair.loc[who, 'share_of_deprived_pct']:.0f}% of {need}: does the money reach its most deprived residents?"
             )
+        for _, row in grants.recipients.sort_values("share_pct", ascending=False).head(1 if grants.concentrated.empty else 0).iterrows():
+            out.append(
+                f"{row['share_pct']:.0f}% of {possessive(md_escape(row['area']))} grant £ went to one recipient, "
+                f"{md_escape(row['recipient'])}: is that by design, and who else applied?"
+            )
         for _, row in grants.concentrated.sort_values("share_pct", ascending=False).head(1).iterrows():
             out.append(
                 f"{row['share_pct']:.0f}% of {possessive(md_escape(row['area']))} grant £ went to organisations based in "
@@ -144,6 +149,16 @@ def questions(
             out.append(
                 f"People aged 65 and over are {share[who]:.1f}% of {possessive(md_escape(who))} residents ({e_la}: {borough:.1f}%, "
                 f"{year_label(year)}): is support for older residents planned accordingly?"
+            )
+    kids = table[(table["age_band"] == "0-15") & (table["year"] == year)].set_index(g)["population"]
+    if len(out) < 3 and not kids.empty and len(latest) > 1:
+        share = 100 * kids / latest
+        who = area if area is not None else share.idxmax()
+        borough = 100 * kids.sum() / latest.sum()
+        if share[who] > borough:
+            out.append(
+                f"Children aged 0-15 are {share[who]:.1f}% of {possessive(md_escape(who))} residents ({e_la}: {borough:.1f}%, "
+                f"{year_label(year)}): are places in schools and early years services where the children are?"
             )
     return out[:most]
 

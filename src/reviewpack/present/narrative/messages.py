@@ -15,7 +15,7 @@ Key messages are Markdown; card labels and values are plain text (the index page
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -129,6 +129,8 @@ class GrantFacts:
         ``{ward_code: index with that ward left out}`` for the concentrated wards.
     placement : str
         ``recipient``, ``beneficiary``, ``mixed`` or ``none``.
+    recipients : DataFrame
+        :meth:`GrantsSection.recipients_concentrated` (one recipient taking a large share of an area's £).
     """
 
     by_area: pd.DataFrame
@@ -140,6 +142,7 @@ class GrantFacts:
     index: float
     index_without: dict[str, float]
     placement: str
+    recipients: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["area", "recipient", "recipient_gbp", "area_gbp", "share_pct"]))
 
 
 PLACEMENT = {
@@ -207,6 +210,11 @@ def grants_messages(f: GrantFacts, scope: Scope) -> list[str]:
             f"{possessive(md_escape(scope.la_name))} {residents} residents and {fair.loc[a, 'share_of_deprived_pct']:.0f}% of {_need_clause(f, scope)}."
         )
     msgs.extend(pre + concentration_message(f, row, scope) for _, row in f.concentrated.iterrows())
+    msgs.extend(
+        f"{pre}{row['share_pct']:.0f}% of {possessive(md_escape(row['area']))} grant £ ({period}) went to one recipient, "
+        f"{md_escape(row['recipient'])}."
+        for _, row in f.recipients.iterrows()
+    )
     return msgs
 
 
@@ -304,4 +312,6 @@ def headlines(table: pd.DataFrame, shares: pd.DataFrame, b: EditionBasis, scope:
         out[label] = f"£{value:,.2f}" if pd.notna(value) else "none placed"
         for _, row in grants.concentrated.iterrows():
             out[f"Share of {possessive(row['area'])} grant £ to organisations in one ward{tag}"] = f"{row['share_pct']:.0f}% ({row['ward_name']})"
+        for _, row in grants.recipients.iterrows():
+            out[f"Share of {possessive(row['area'])} grant £ to one recipient{tag}"] = f"{row['share_pct']:.0f}% ({row['recipient']})"
     return out

@@ -31,6 +31,7 @@ def grant_facts(gr: GrantsSection | None) -> messages.GrantFacts | None:
         index=conc.index,
         index_without={str(w): gr.concentration_without(str(w)).index for w in flagged["ward_code"]},
         placement=gr.placement_basis(),
+        recipients=gr.recipients_concentrated(),
     )
 
 
