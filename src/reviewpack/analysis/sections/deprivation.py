@@ -18,6 +18,7 @@ from ...ingest.imd import DOMAINS, SUPPLEMENTARY
 from ...ingest.inputs import PackInputs
 from .. import change, deprivation, summary_measures
 from ..basis import EditionBasis, Scope
+from .memo import memo
 
 
 class DeprivationSection:
@@ -110,6 +111,7 @@ class DeprivationSection:
         return self.imd(year), self.weights(year), self.areas(year)
 
     # -- tables ------------------------------------------------------------------
+    @memo
     def quintile_distribution(self) -> pd.DataFrame:
         """Contract table: residents of each within-borough quintile by area, every edition.
 
@@ -123,6 +125,7 @@ class DeprivationSection:
         d = self.quintile_distribution()
         return d[d["imd_vintage"] == self.latest.label]
 
+    @memo
     def fifth_shares(self) -> pd.DataFrame:
         """The most deprived fifth both ways, and England's most deprived 10%, latest edition (unrounded).
 
@@ -165,15 +168,18 @@ class DeprivationSection:
         long["measure"] = long["measure"].map({"share_of_borough_pct": "all", "share_of_quintile_pct": "quintile"})
         return long
 
+    @memo
     def quintile_lsoa_counts(self) -> pd.DataFrame:
         """Neighbourhoods of each quintile by area (latest edition): the chi-square test's table."""
         y = self.latest.edition
         return deprivation.quintile_lsoa_counts(self.imd(y), self.areas(y), self.scope.grouping)
 
+    @memo
     def national_position(self, year: int) -> pd.DataFrame:
         """Residents and LSOAs of each area (and the borough) by national IMD decile."""
         return deprivation.national_position(*self._args(year), self.scope.grouping, total_label=self.scope.la_name)
 
+    @memo
     def national_summary(self) -> pd.DataFrame:
         """Share of residents and LSOAs in England's most deprived 10% and 20%, every edition."""
         frames = [deprivation.national_position_summary(self.national_position(y)) for y in self._years()]
@@ -208,6 +214,7 @@ class DeprivationSection:
             t = t.drop(columns=["ward_name"])  # the areas are the wards: one column, not two headed "Ward"
         return t
 
+    @memo
     def domain_profiles(self) -> pd.DataFrame:
         """Share of residents in England's most deprived 20% on each domain, each area and the borough, every edition.
 
@@ -250,6 +257,7 @@ class DeprivationSection:
         prof = prof[~prof["domain"].isin(SUPPLEMENTARY)]  # the seven domains only: IDACI and IDAOPI are parts of Income
         return deprivation.relative_domains(prof, self.scope.area, total_label=self.scope.la_name, n=n)
 
+    @memo
     def changes(self) -> list[change.ChangeResult]:
         """Change between consecutive editions (same LSOA geography, or across the 2011 -> 2021 change)."""
         years = self._years()
@@ -277,6 +285,7 @@ class DeprivationSection:
             frames.append(t)
         return pd.concat(frames, ignore_index=True) if frames else None
 
+    @memo
     def summary_measures(self) -> pd.DataFrame:
         """MHCLG's local authority summary measures for the borough and (indicative) each area, every edition."""
         frames = []
@@ -312,11 +321,13 @@ class DeprivationSection:
         y = self.latest.edition
         return deprivation.most_deprived_lsoas(self.imd(y), self.areas(y), self.scope.area, self.params.most_deprived_n, self.scope.grouping)
 
+    @memo
     def most_deprived_fifth(self, year: int) -> pd.Series:
         """Residents of the borough's most deprived fifth of neighbourhoods, per area, IoD ``year``."""
         d = deprivation.quintile_distribution(*self._args(year), self.scope.grouping)
         return d[d["quintile"] == 1].set_index(self.scope.grouping)["residents"].astype(float)
 
+    @memo
     def ward_scores(self, year: int) -> pd.DataFrame:
         """Population-weighted average IMD score and residents per ward, IoD ``year``."""
         imd, pop, areas = self._args(year)

@@ -17,6 +17,7 @@ from ...errors import ParameterError
 from .. import equity, grants
 from ..basis import GrantsBasis, Scope
 from .deprivation import DeprivationSection
+from .memo import memo
 from .population import PopulationSection
 
 if TYPE_CHECKING:
@@ -91,10 +92,12 @@ class GrantsSection:
         """Residents of the borough's most deprived fifth per area, IoD ``grants.deprivation_edition``."""
         return self.deprivation.most_deprived_fifth(self.deprivation_edition)
 
+    @memo
     def by_area(self) -> pd.DataFrame:
         """Contract table ``grants_by_<grouping>.csv``: grants, £, £ per resident and shares per area."""
         return grants.summarise_by_area(self.register, self.residents(), self.period)
 
+    @memo
     def fair_share(self) -> pd.DataFrame:
         """Share of grant £ against share of residents and of need, and the £ each would have had."""
         return equity.fair_share(self.by_area(), self.need())
@@ -128,6 +131,7 @@ class GrantsSection:
         """The largest recipients in the pack's area (or the borough)."""
         return grants.top_recipients(self.register, self.params.top_recipients, **self._scoped())  # type: ignore[arg-type]
 
+    @memo
     def concentration(self) -> equity.ConcentrationResult:
         """Concentration index of grant £ across wards ranked by deprivation (negative: more to the more deprived)."""
         wd = self.deprivation.ward_scores(self.deprivation_edition)
@@ -150,6 +154,7 @@ class GrantsSection:
             placed = placed[placed["award_year"].between(*self.period)]
         return placed
 
+    @memo
     def award_years(self) -> tuple[int, int] | None:
         """First and last award year of the placed grants counted (``None`` when none is placed)."""
         placed = self._placed()
@@ -158,6 +163,7 @@ class GrantsSection:
         years = placed["award_year"].dropna()
         return (int(years.min()), int(years.max())) if len(years) else None
 
+    @memo
     def placement_basis(self) -> str:
         """How the grants counted were placed: ``recipient`` (the recipient's address), ``beneficiary``
         (where the work happened), ``recipient_postcode`` / ``beneficiary_postcode`` (the same, every
@@ -179,6 +185,7 @@ class GrantsSection:
         """True when at least one grant in the period was placed in an area (else there is nothing to compare)."""
         return not self._placed().empty
 
+    @memo
     def ward_concentration(self) -> pd.DataFrame:
         """Per area, the ward whose organisations received the largest share of the area's grant £.
 
@@ -210,6 +217,7 @@ class GrantsSection:
             wc = wc[wc["area"] == self.scope.area]
         return wc.reset_index(drop=True)
 
+    @memo
     def recipients_concentrated(self) -> pd.DataFrame:
         """Per area, the one recipient taking ``grants.concentration_threshold`` or more of the area's grant £.
 
@@ -238,6 +246,7 @@ class GrantsSection:
             out = out[out["area"] == self.scope.area]
         return out[cols].reset_index(drop=True)
 
+    @memo
     def concentration_without(self, ward_code: str) -> equity.ConcentrationResult:
         """The concentration index with one ward left out (its residents and its grant £)."""
         wd = self.deprivation.ward_scores(self.deprivation_edition)

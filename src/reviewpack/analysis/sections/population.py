@@ -11,6 +11,7 @@ from ...ingest import population as population_files
 from ...ingest.inputs import PackInputs
 from .. import population
 from ..basis import PopulationBasis, Scope
+from .memo import memo
 
 
 class PopulationSection:
@@ -48,6 +49,7 @@ class PopulationSection:
             pyramid_year=self.params.pyramid_year,
         )
 
+    @memo
     def table(self) -> pd.DataFrame:
         """The contract table ``population_by_<grouping>.csv``: residents and share of the borough."""
         return population.contract_table(self.by_area, self.scope.grouping)
@@ -67,6 +69,7 @@ class PopulationSection:
             kinds[int(year)] = "interpolated" if est else ("census" if year in census else "mid-year")
         return kinds
 
+    @memo
     def growth(self) -> pd.DataFrame:
         """Change in all-age residents between consecutive years, each area and the borough.
 
@@ -91,6 +94,7 @@ class PopulationSection:
         out["measures"] = [measures(a, b) for a, b in zip(out["from_year"], out["to_year"])]
         return out
 
+    @memo
     def dependency(self) -> pd.DataFrame:
         """Children (0-15) and people 65+ per 100 aged 16-64, each area and the borough, by year."""
         return population.dependency_ratios(population.with_borough(self.by_area, self.scope.la_name))
@@ -105,6 +109,7 @@ class PopulationSection:
         long["ratio"] = long["ratio"].str.replace("_dependency_per_100", "", regex=False)
         return long
 
+    @memo
     def age_profile(self) -> pd.DataFrame | None:
         """Share of residents at each single year of age, area against borough (``None`` without the data)."""
         if self.params.single_year_of_age is None:
@@ -117,6 +122,7 @@ class PopulationSection:
             )
         return population.age_profile(self.inputs.single_year_of_age, areas11, self.params.pyramid_year, self.scope.area)
 
+    @memo
     def consistent_growth(self) -> tuple[int, int, pd.Series] | None:
         """Growth on one consistent series: published mid-year estimates, neither Census nor interpolated.
 
