@@ -140,25 +140,20 @@ def questions(
     allages = table[(table["age_band"] == "all")]
     year = int(allages["year"].max())
     latest = allages[allages["year"] == year].set_index(g)["population"]
-    old = table[(table["age_band"] == "65+") & (table["year"] == year)].set_index(g)["population"]
-    if not old.empty and len(latest) > 1:
-        share = 100 * old / latest
+    for band, who_label, ask, only_if_short in (
+        ("65+", "People aged 65 and over", "is support for older residents planned accordingly?", False),
+        ("0-15", "Children aged 0-15", "are places in schools and early years services where the children are?", True),
+    ):
+        group = table[(table["age_band"] == band) & (table["year"] == year)].set_index(g)["population"]
+        if (only_if_short and len(out) >= 3) or group.empty or len(latest) < 2:
+            continue
+        share = 100 * group / latest
         who = area if area is not None else share.idxmax()
-        borough = 100 * old.sum() / latest.sum()
+        borough = 100 * group.sum() / latest.sum()
         if share[who] > borough:
             out.append(
-                f"People aged 65 and over are {share[who]:.1f}% of {possessive(md_escape(who))} residents ({e_la}: {borough:.1f}%, "
-                f"{year_label(year)}): is support for older residents planned accordingly?"
-            )
-    kids = table[(table["age_band"] == "0-15") & (table["year"] == year)].set_index(g)["population"]
-    if len(out) < 3 and not kids.empty and len(latest) > 1:
-        share = 100 * kids / latest
-        who = area if area is not None else share.idxmax()
-        borough = 100 * kids.sum() / latest.sum()
-        if share[who] > borough:
-            out.append(
-                f"Children aged 0-15 are {share[who]:.1f}% of {possessive(md_escape(who))} residents ({e_la}: {borough:.1f}%, "
-                f"{year_label(year)}): are places in schools and early years services where the children are?"
+                f"{who_label} are {share[who]:.1f}% of {possessive(md_escape(who))} residents ({e_la}: {borough:.1f}%, "
+                f"{year_label(year)}): {ask}"
             )
     return out[:most]
 
