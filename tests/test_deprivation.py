@@ -639,6 +639,19 @@ def test_chi_square_matches_a_hand_calculation():
     assert "more than chance" in text and "moderate" in text
 
 
+def test_chi_square_agrees_with_scipy_stats_on_a_four_by_five_table():
+    from scipy import stats
+
+    obs = [[12, 30, 41, 9, 3], [40, 22, 18, 15, 11], [5, 9, 14, 30, 38], [20, 20, 19, 21, 20]]
+    table = pd.DataFrame(obs, index=pd.Index(list("ABCD"), name="area"), columns=pd.Index([1, 2, 3, 4, 5], name="quintile"))
+    chi2, p, dof, expected = stats.chi2_contingency(obs, correction=False)
+    res = chi_square_by_area(table)
+    assert res.statistic == pytest.approx(chi2, rel=1e-12)
+    assert res.dof == dof == 12
+    assert res.p_value == pytest.approx(p, rel=1e-9, abs=1e-300)
+    assert res.expected.to_numpy() == pytest.approx(expected, rel=1e-12)
+
+
 def test_chi_square_flags_small_expected_counts():
     table = pd.DataFrame([[3, 1], [1, 3]], index=["A", "B"], columns=[1, 2])
     res = chi_square_by_area(table)

@@ -204,6 +204,23 @@ def _summary(rows: list[tuple[str, str, float]], out_dir: Path, start: float, un
         print(f"Published {out_dir / 'index.html'} in {took:.1f}s")
 
 
+def _start_kernel_template(args: argparse.Namespace) -> None:
+    """Start the local executor's kernel template now, so that its imports overlap the planning."""
+    import logging
+
+    from .config import find_project_root
+    from .pipeline.executors.kernels import start_early
+    from .pipeline.plan import prefork_enabled
+
+    if args.executor != "local" or not prefork_enabled():
+        return
+    try:
+        root = find_project_root(args.project)
+    except ReviewpackUserError:
+        return  # plan_build says why
+    start_early(root, quiet=not logging.getLogger("reviewpack").isEnabledFor(logging.DEBUG))
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the packs; print a summary table."""
     from .pipeline.cache import up_to_date
@@ -233,20 +250,25 @@ def cmd_build(args: argparse.Namespace) -> int:
             return EXIT_OK
 
     from .pipeline.build import build
+    from .pipeline.executors.kernels import close_early
     from .pipeline.plan import plan_build
 
-    plan = plan_build(
-        root=args.project, packs=args.pack or None, extra_params=args.params, out_dir=args.out,
-        jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
-        executor=args.executor, scheduler=args.scheduler, grouping=args.grouping, national=args.national or None,
-        pdf=args.pdf,
-    )
-    _header(len(plan.packs), plan.jobs, plan.out_dir)
-    progress = _Progress(list(plan.packs))
+    _start_kernel_template(args)
     try:
-        results, _ = build(plan, progress)
+        plan = plan_build(
+            root=args.project, packs=args.pack or None, extra_params=args.params, out_dir=args.out,
+            jobs=args.jobs, force=args.force, use_cache=not args.no_cache,
+            executor=args.executor, scheduler=args.scheduler, grouping=args.grouping, national=args.national or None,
+            pdf=args.pdf,
+        )
+        _header(len(plan.packs), plan.jobs, plan.out_dir)
+        progress = _Progress(list(plan.packs))
+        try:
+            results, _ = build(plan, progress)
+        finally:
+            progress.close()
     finally:
-        progress.close()
+        close_early()  # a template no pack needed (every pack cached, or the build stopped early)
     _summary([(r.pack, r.status, r.seconds) for r in results], plan.out_dir, start)
     from .pipeline.timings import timings_path
 

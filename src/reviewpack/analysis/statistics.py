@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
@@ -155,12 +156,19 @@ def chi_square_by_area(
     ParameterError
         If fewer than two areas or two quintiles have counts.
     """
-    from scipy import stats  # imported here: ~1 s, and only the test needs it
+    # scipy.special, not scipy.stats: the same survival function, imported in a fifth of the time
+    from scipy.special import chdtrc
 
     obs, unit = _contingency(table, value_col, area_col)
     if obs.shape[0] < 2 or obs.shape[1] < 2:
         raise ParameterError("the chi-square test needs at least two areas and two quintiles with counts")
-    chi2, p, dof, expected = stats.chi2_contingency(obs.to_numpy(float), correction=False)
+    observed = obs.to_numpy(float)
+    # Pearson's statistic against the counts expected under independence (row total x column total / n),
+    # as scipy.stats.chi2_contingency(correction=False) computes it (tests/test_deprivation.py compares the two)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    chi2 = float(((observed - expected) ** 2 / expected).sum())
+    dof = (observed.shape[0] - 1) * (observed.shape[1] - 1)
+    p = float(chdtrc(dof, chi2))
     n = float(obs.to_numpy().sum())
     k = min(obs.shape)
     v = math.sqrt(chi2 / (n * (k - 1)))

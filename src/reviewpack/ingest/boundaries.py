@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import DataFileError, ReconciliationError, where
+from .cache import read_once
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,6 +94,7 @@ def _polygons_of(geometry: Mapping, path: object) -> list[Polygon]:
     return [[np.asarray(ring, dtype=float)[:, :2] for ring in part] for part in parts]
 
 
+@read_once
 def read_geojson_polygons(
     path: str | Path, code_property: str | None = None
 ) -> dict[str, list[Polygon]]:
@@ -156,6 +158,7 @@ class Topology:
     source: str
 
 
+@read_once
 def read_topojson(
     path: str | Path, object_name: str | None = None, code_property: str | None = None
 ) -> Topology:

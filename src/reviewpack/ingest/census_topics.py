@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, where
+from .cache import read_once
 
 __all__ = ["COLUMNS", "load_topics"]
 
@@ -24,6 +25,7 @@ __all__ = ["COLUMNS", "load_topics"]
 COLUMNS: tuple[str, ...] = ("lsoa21_code", "table", "category", "count")
 
 
+@read_once
 def load_topics(
     path: str | Path,
     tables: Iterable[str],

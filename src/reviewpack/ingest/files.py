@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ChecksumError, DataFileError
+from .cache import read_once
 
 if TYPE_CHECKING:  # pandas is imported where a CSV is read: the build's no-op path hashes files without it
     import pandas as pd
@@ -107,6 +108,7 @@ def verify_checksums(data_dir: Path, only: Iterable[str] | None = None) -> dict[
     return verified
 
 
+@read_once
 def read_csv_checked(
     path: Path,
     required: Iterable[str],

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..config.wards import ward_area_names
 from ..errors import DataFileError, ReconciliationError
+from .cache import read_once
 from .files import read_csv_checked
 
 _LSOA_COL = re.compile(r"^LSOA(11|21)CD$")
@@ -26,6 +27,7 @@ _WARD_NAME_COL = re.compile(r"^WD\d\dNM$")
 _LAD_COL = re.compile(r"^LAD\d\dCD$")
 
 
+@read_once
 def load_ward_areas(path: Path, grouping: str, column: str | None = None) -> pd.DataFrame:
     """Read the ward -> area mapping and add an ``area`` column from the grouping's column.
 
@@ -110,6 +112,7 @@ def _find_col(columns: list[str], pattern: re.Pattern[str], what: str, path: Pat
     return found[0]
 
 
+@read_once
 def load_lsoa_lookup(path: Path, la_code: str | None = None) -> pd.DataFrame:
     """Read an ONS LSOA -> ward best-fit lookup and standardise its columns.
 

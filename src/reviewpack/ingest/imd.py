@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, ParameterError, where
+from .cache import read_once
 
 __all__ = [
     "VINTAGES",
@@ -136,7 +137,7 @@ _POPULATION_PATTERNS: dict[str, str] = {
     "pop_0_15": r"^Dependent Children aged 0-15: mid[ -]?(\d{4})",
     "pop_16_59": r"^Population aged 16-59: mid[ -]?(\d{4})",
     "pop_60_plus": r"^Older population aged 60 and over: mid[ -]?(\d{4})",
-    "pop_working_age": r"^Working age population 18-(?:59/64|66)",
+    "pop_working_age": r"^Working age population (18-(?:59/64|66))",
 }
 
 #: The kinds of value a measure can have, as column suffixes: ``income_rank``, ….
@@ -197,6 +198,7 @@ def _numeric(df: pd.DataFrame, col: str, path: object, *, integer: bool) -> pd.S
     return values
 
 
+@read_once
 def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -> pd.DataFrame:
     """Read an IoD LSOA file and return a standardised frame.
 
@@ -238,7 +240,9 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
 
         ``attrs`` holds ``vintage``, ``source``, ``n_lsoas_england``,
         ``imd_score_derived``, ``population_year`` (or ``None``) and
-        ``population_excludes_prisoners`` (what the denominator's header says, or ``None``).  The
+        ``population_excludes_prisoners`` (what the denominator's header says, or ``None``) and
+        ``working_age_band`` (the working-age denominator's band as its header names it, e.g.
+        ``18-66``, or ``None``).  The
         plain-English notes on these are made by
         :func:`reviewpack.present.narrative.deprivation.imd_notes`.
 
@@ -366,6 +370,7 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
 
     population_year: int | None = None
     excludes_prisoners: bool | None = None
+    working_age_band: str | None = None
     for std, pattern in _POPULATION_PATTERNS.items():
         for col in raw.columns:
             match = re.match(pattern, col)
@@ -374,6 +379,8 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
                 if std == "pop_total":
                     population_year = int(match.group(1))
                     excludes_prisoners = True if "excluding prisoners" in col.lower() else None
+                elif std == "pop_working_age":
+                    working_age_band = match.group(1)
                 break
 
     derived = score_required == _IMD_SCORE_DERIVED
@@ -385,6 +392,7 @@ def load_imd(path: str | Path, vintage: int | str, la_code: str | None = None) -
         "imd_score_derived": derived,
         "population_year": population_year,
         "population_excludes_prisoners": excludes_prisoners,
+        "working_age_band": working_age_band,
     }
     return out
 
@@ -408,7 +416,7 @@ def add_file7(imd: pd.DataFrame, file7: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         ``imd`` with every column of ``file7`` it did not have (e.g. ``idaci_rank``,
         ``pop_total``); ``attrs`` gains ``population_year`` and
-        ``population_excludes_prisoners`` from File 7 when ``imd`` had no denominators, and
+        ``population_excludes_prisoners`` and ``working_age_band`` from File 7 when ``imd`` had no denominators, and
         ``file7`` (the File 7 source).
 
     Raises
@@ -447,6 +455,7 @@ def add_file7(imd: pd.DataFrame, file7: pd.DataFrame) -> pd.DataFrame:
     if imd.attrs.get("population_year") is None:
         out.attrs["population_year"] = file7.attrs.get("population_year")
         out.attrs["population_excludes_prisoners"] = file7.attrs.get("population_excludes_prisoners")
+        out.attrs["working_age_band"] = file7.attrs.get("working_age_band")
     out.attrs["file7"] = src
     return out
 

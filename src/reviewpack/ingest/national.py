@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataFileError
+from .cache import read_once
 from .files import read_csv_checked
 
 __all__ = ["FILE10", "load_census_age", "load_imd_england", "load_la_summaries", "load_regions"]
@@ -87,6 +88,7 @@ def _unique(frame: pd.DataFrame, key: str, path: Path, label: str) -> pd.DataFra
     return frame
 
 
+@read_once
 def load_la_summaries(path: Path) -> pd.DataFrame:
     """IoD 2025 File 10: one row per council, ``la_code, la_name`` and the five IMD summary measures."""
     label = "IoD local authority summaries (File 10)"
@@ -94,6 +96,7 @@ def load_la_summaries(path: Path) -> pd.DataFrame:
     return _unique(frame, "la_code", path, label)
 
 
+@read_once
 def load_imd_england(path: Path) -> pd.DataFrame:
     """IoD 2025 for every LSOA 2021 in England: ``lsoa_code, la_code, imd_score, imd_rank, imd_decile``."""
     label = "IoD 2025 England LSOA"
@@ -102,6 +105,7 @@ def load_imd_england(path: Path) -> pd.DataFrame:
     return _unique(frame, "lsoa_code", path, label)
 
 
+@read_once
 def load_census_age(path: Path) -> pd.DataFrame:
     """Census 2021 usual residents by LSOA 2021: ``lsoa_code, residents, age_0_15, age_65_plus``."""
     label = "Census 2021 age by LSOA"
@@ -109,6 +113,7 @@ def load_census_age(path: Path) -> pd.DataFrame:
     return _unique(frame, "lsoa_code", path, label)
 
 
+@read_once
 def load_regions(path: Path) -> pd.DataFrame:
     """ONS local authority -> region: ``la_code, la_name, region_code, region_name``."""
     label = "Local authority to region lookup"

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, ReconciliationError
+from .cache import read_once
 from .files import read_csv_checked
 
 #: Bands of the IoD population denominators (mid-2012, mid-2015).
@@ -41,6 +42,7 @@ _CENSUS_BANDS = {
 }
 
 
+@read_once
 def load_lsoa_population(panel_path: Path | None, census_path: Path | None = None, lsoas: set[str] | None = None) -> pd.DataFrame:
     """Read the LSOA population files into one long table.
 
@@ -120,6 +122,7 @@ def _check_counts(frame: pd.DataFrame, cols: list[str], path: Path) -> None:
         frame[col] = values
 
 
+@read_once
 def load_single_year_of_age(path: Path) -> pd.DataFrame:
     """Read the single-year-of-age LSOA file into ``year, lsoa_code, age, population``.
 

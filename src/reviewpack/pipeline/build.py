@@ -28,6 +28,7 @@ from ..errors import BuildError, ReviewpackUserError
 from .cache import already_published, load_pack, published_key, published_record, record_published, store_pack
 from .executors import PackTask, make_executor
 from .executors.base import preload_modules
+from .exports import EarlyWorkbooks
 from .fingerprint import Fingerprint, cache_key, code_unchanged, fingerprint, inputs_digest
 from .lock import output_lock
 from .page import pack_page, stamp
@@ -115,7 +116,33 @@ def _build(plan: BuildPlan, progress: Progress | None) -> tuple[list[PackResult]
 
     outputs, results = load_cached(plan, keys, say) if use_cached else ({}, {})
     todo = [name for name in plan.packs if name not in outputs]
-    reconciliation, t_checks = run_packs(plan, todo, inputs, fp, outputs, results, say, t0)
+    early = EarlyWorkbooks(plan, len(plan.packs))  # each pack's workbook as it arrives (exports.py)
+    try:
+        for name, output in outputs.items():
+            early.add(name, output)
+        reconciliation, t_checks = run_packs(plan, todo, inputs, fp, outputs, results, say, t0, early)
+        manifest = _finish(plan, todo, inputs, fp, keys, outputs, results, reconciliation, t_checks, t0, early)
+    finally:
+        early.close()
+    if plan.use_cache:
+        remember()
+    return [results[n] for n in plan.packs], manifest
+
+
+def _finish(
+    plan: BuildPlan,
+    todo: list[str],
+    inputs: Inputs,
+    fp: Fingerprint,
+    keys: dict[str, str],
+    outputs: dict[str, PackOutput],
+    results: dict[str, PackResult],
+    reconciliation: dict[str, Any],
+    t_checks: float,
+    t0: float,
+    early: EarlyWorkbooks,
+) -> dict[str, Any]:
+    """Check the data again, cache the packs built, and publish (the end of :func:`_build`)."""
     if todo:
         check_unchanged(inputs, plan.out_dir)  # the runs read the data from disk: still what the keys describe
         if plan.use_cache and code_unchanged(fp):
@@ -126,10 +153,7 @@ def _build(plan: BuildPlan, progress: Progress | None) -> tuple[list[PackResult]
 
     ordered = [results[n] for n in plan.packs]
     stamped = {name: stamp(out, plan.page) for name, out in outputs.items()}
-    manifest = publish(plan, stamped, _checksums_used(plan, inputs.checksums), reconciliation, ordered, t_checks, time.perf_counter() - t0)
-    if plan.use_cache:
-        remember()
-    return ordered, manifest
+    return publish(plan, stamped, _checksums_used(plan, inputs.checksums), reconciliation, ordered, t_checks, time.perf_counter() - t0, early)
 
 
 def load_cached(plan: BuildPlan, keys: dict[str, str], say: Progress) -> tuple[dict[str, PackOutput], dict[str, PackResult]]:
@@ -154,6 +178,7 @@ def run_packs(
     results: dict[str, PackResult],
     say: Progress,
     t0: float,
+    early: EarlyWorkbooks | None = None,
 ) -> tuple[dict[str, Any], float]:
     """Run the packs in ``todo`` on the plan's executor, and the reconciliation here meanwhile.
 
@@ -191,6 +216,8 @@ def run_packs(
                 say(task.pack, "failed", 0.0)
             else:
                 outputs[task.pack] = res.output
+                if early is not None:
+                    early.add(task.pack, res.output)
                 results[task.pack] = PackResult(task.pack, "built", res.seconds, phases={**res.phases, "worker": res.worker})
                 say(task.pack, "built", res.seconds)
     if failures:

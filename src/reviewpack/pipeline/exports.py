@@ -75,7 +75,59 @@ def _workbook(job: tuple[Any, Any, Any]) -> tuple[bytes | None, str | None]:
         return None, str(exc)
 
 
-def workbooks(jobs: dict[str, tuple[Any, Any, Any]], workers: int) -> dict[str, bytes]:
+def _workbook_job(plan: BuildPlan, name: str, output: PackOutput) -> tuple[Any, Any, Any]:
+    """The arguments of :func:`reviewpack.present.workbook.workbook` for one pack."""
+    from ..present.workbook import WorkbookInfo
+
+    params = plan.packs[name]
+    info = WorkbookInfo(
+        pack=name, title=params.title, la_name=params.local_authority.name, vintages=str(plan.page["vintages"]),
+        attribution=str(plan.page["attribution"]), build_date=str(plan.page["build_date"]), when=build_datetime(str(plan.page["build_date"])),
+        version=str(plan.page["version"]), commit=str(plan.page["commit"]),
+        illustrative=params.grants is not None and params.grants.illustrative,
+    )
+    return (output.tables, output.datapackage, info)
+
+
+class EarlyWorkbooks:
+    """Workbooks made in a background thread as packs arrive, while the build waits for the others.
+
+    The build's own process mostly waits for its workers; a pack's workbook depends only on its
+    tables and the page furniture, so it can be written as soon as the pack is built (not after
+    the last one).  :func:`write_exports` takes what is ready.  Only for fewer packs than
+    :data:`PARALLEL_WORKBOOKS` (more go to worker processes at publish time).
+    """
+
+    def __init__(self, plan: BuildPlan, packs: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.plan = plan
+        self.futures: dict[str, Any] = {}
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="reviewpack-xlsx") if packs < PARALLEL_WORKBOOKS else None
+
+    def add(self, name: str, output: PackOutput) -> None:
+        """Start ``name``'s workbook (if this build makes them early)."""
+        if self.pool is not None:
+            job = _workbook_job(self.plan, name, output)
+            self.futures[name] = (job, self.pool.submit(_workbook, job))
+
+    def take(self, name: str, output: PackOutput) -> tuple[bytes | None, str | None] | None:
+        """``name``'s workbook result if it was made from these very tables and furniture, else ``None``."""
+        if name not in self.futures:
+            return None
+        job, fut = self.futures[name]
+        if job != _workbook_job(self.plan, name, output) or fut.exception() is not None:
+            return None
+        result: tuple[bytes | None, str | None] = fut.result()
+        return result
+
+    def close(self) -> None:
+        """Stop the thread (waiting for the workbook it is writing)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def workbooks(jobs: dict[str, tuple[Any, Any, Any]], workers: int, ready: dict[str, tuple[bytes | None, str | None]] | None = None) -> dict[str, bytes]:
     """``{pack: workbook bytes}`` from ``{pack: (tables, datapackage, WorkbookInfo)}``.
 
     Serial for a few packs; from :data:`PARALLEL_WORKBOOKS` packs on, in ``workers`` fork-server
@@ -88,23 +140,31 @@ def workbooks(jobs: dict[str, tuple[Any, Any, Any]], workers: int) -> dict[str, 
     """
     import multiprocessing
 
+    order = list(jobs)
+    results = {name: ready[name] for name in order if ready and name in ready}
+    jobs = {name: job for name, job in jobs.items() if name not in results}
     if workers > 1 and len(jobs) >= PARALLEL_WORKBOOKS and "forkserver" in multiprocessing.get_all_start_methods():
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context("forkserver")) as pool:
-            results = dict(zip(jobs, pool.map(_workbook, jobs.values(), chunksize=4)))
+            results.update(zip(jobs, pool.map(_workbook, jobs.values(), chunksize=4)))
     else:
-        results = {name: _workbook(job) for name, job in jobs.items()}
+        results.update((name, _workbook(job)) for name, job in jobs.items())
     done = {}
-    for name, (data, error) in results.items():
+    for name in order:
+        data, error = results[name]
         if data is None:
             raise BuildError(f"Pack '{name}': its workbook {name}.xlsx cannot be written: {error}")
         done[name] = data
     return done
 
 
-def write_exports(stage: Path, plan: BuildPlan, outputs: dict[str, PackOutput]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+def write_exports(
+    stage: Path, plan: BuildPlan, outputs: dict[str, PackOutput], early: EarlyWorkbooks | None = None
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Write ``<pack>.xlsx`` (and ``<pack>.pdf`` with ``plan.pdf``) for each pack built, into ``stage``.
+
+    Workbooks ``early`` already made from the same tables are taken from it.
 
     A pack built without ``--pdf`` loses the PDF an earlier build left for it (it would be stale).
 
@@ -122,22 +182,12 @@ def write_exports(stage: Path, plan: BuildPlan, outputs: dict[str, PackOutput]) 
     RendererMissing
         If ``plan.pdf`` and the renderer is not installed.
     """
-    from ..present.workbook import WorkbookInfo
-
     when = build_datetime(str(plan.page["build_date"]))
     fields: dict[str, dict[str, Any]] = {}
     t0 = time.perf_counter()
-    jobs = {}
-    for name, output in outputs.items():
-        params = plan.packs[name]
-        info = WorkbookInfo(
-            pack=name, title=params.title, la_name=params.local_authority.name, vintages=str(plan.page["vintages"]),
-            attribution=str(plan.page["attribution"]), build_date=str(plan.page["build_date"]), when=when,
-            version=str(plan.page["version"]), commit=str(plan.page["commit"]),
-            illustrative=params.grants is not None and params.grants.illustrative,
-        )
-        jobs[name] = (output.tables, output.datapackage, info)
-    for name, data in workbooks(jobs, plan.jobs).items():
+    jobs = {name: _workbook_job(plan, name, output) for name, output in outputs.items()}
+    ready = {name: got for name, output in outputs.items() if early is not None and (got := early.take(name, output)) is not None}
+    for name, data in workbooks(jobs, plan.jobs, ready).items():
         (stage / f"{name}.xlsx").write_bytes(data)
         (stage / f"{name}.pdf").unlink(missing_ok=True)
         fields[name] = {"xlsx": f"{name}.xlsx", "xlsx_sha256": hashlib.sha256(data).hexdigest()}

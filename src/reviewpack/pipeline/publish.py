@@ -30,7 +30,7 @@ from .. import __version__
 from ..errors import BuildError
 from .cache import TIMINGS_FILE
 from .diff import publish_changes
-from .exports import download_labels, download_links_html, with_downloads, write_exports
+from .exports import EarlyWorkbooks, download_labels, download_links_html, with_downloads, write_exports
 from .markdown import safe_markdown2html
 from .timings import write_timings
 
@@ -123,7 +123,7 @@ def check_no_errors(nb: nbformat.NotebookNode, pack: str) -> None:
                 raise BuildError(f"Pack '{pack}': a notebook cell raised {out.get('ename')}: {out.get('evalue')}")
 
 
-_ANCHOR = re.compile(r'<a class="anchor-link" href="#[^"]*">¶</a>')
+_ANCHOR = re.compile(r'<a class="anchor-link" href="#[^"]*">(?:¶|&#182;)</a>')
 _H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
 
 
@@ -138,6 +138,40 @@ def _toc(body: str) -> str:
     return '<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Contents</h2><ul>' + "".join(items) + "</ul></nav>"
 
 
+_EXPORTER: type | None = None
+
+
+def _exporter_class() -> type:
+    """nbconvert's HTML exporter, without the pass our template does not need (made once per process).
+
+    ``HTMLExporter.from_notebook_node`` ends by parsing the whole page again with BeautifulSoup's
+    pure-Python parser, to give images without alt text a placeholder and to make JupyterLab's
+    cell wrappers focusable, then writes the page out again: about 0.4 s per pack.  Our template
+    has no JupyterLab cell wrappers and gives every chart its own description (tests/test_build.py
+    checks every ``<img>`` of every default pack has a real ``alt``), so that pass would change
+    only the order of attributes and how characters are written (``&#182;``/``¶``); the page is
+    the same document (tests/test_read_cache.py compares the two).  Everything else is nbconvert's own code.
+    """
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        class PackHTMLExporter(HTMLExporter):
+            def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+                langinfo = nb.metadata.get("language_info", {})
+                lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+                self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+                resources = self._init_resources(resources)
+                self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+                return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+        _EXPORTER = PackHTMLExporter
+    return _EXPORTER
+
+
 def export_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:
     """Render an executed notebook to a self-contained HTML page.
 
@@ -149,9 +183,7 @@ def export_html(nb: nbformat.NotebookNode, page: dict[str, Any]) -> str:
         Page furniture: ``pack, title, la_name, covers, vintages, build_date, packs
         [{name, label}], attribution, version, commit``.
     """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
+    exporter = _exporter_class()(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[_templates_dir()],
         exclude_input=True,
@@ -249,6 +281,7 @@ def publish(
     results: list[PackResult],
     t_checks: float,
     t_total: float,
+    early: EarlyWorkbooks | None = None,
 ) -> dict[str, Any]:
     """Write the build into a staging folder, then swap it in for the output folder whole.
 
@@ -269,6 +302,8 @@ def publish(
         Per-pack outcomes (into the timings file, :mod:`reviewpack.pipeline.timings`).
     t_checks, t_total : float
         Seconds spent on the checks and in total (into the timings file).
+    early : EarlyWorkbooks, optional
+        Workbooks already made while the packs were built (:mod:`reviewpack.pipeline.exports`).
 
     Returns
     -------
@@ -298,7 +333,7 @@ def publish(
         outputs = {name: with_downloads(output, name, plan.pdf) for name, output in outputs.items()}
         for name, output in outputs.items():
             write_pack(stage, name, output)
-        exported, export_timings = write_exports(stage, plan, outputs)  # <pack>.xlsx, and <pack>.pdf with --pdf
+        exported, export_timings = write_exports(stage, plan, outputs, early)  # <pack>.xlsx, and <pack>.pdf with --pdf
         packs_meta = dict(previous.get("packs", {})) if partial else {}
         for name, output in outputs.items():
             packs_meta[name] = {

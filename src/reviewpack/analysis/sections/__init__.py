@@ -140,3 +140,36 @@ class Pack:
         if self.grants is not None:
             out["grants"] = self.grants.check()
         return out
+
+    def read_inputs(self) -> None:
+        """Read the input files the packs of this local authority share, and compute nothing.
+
+        The build's kernel template calls this for the build's first pack before it forks the
+        packs' kernels (:mod:`reviewpack.ingest.cache`), so a file every pack reads is parsed once
+        per build.  The national files only the whole authority's pack reads (the benchmarks) are
+        left to that pack's kernel: reading them here would only delay every other pack.
+        """
+        self.inputs.files_read()
+        _ = self.inputs.lsoa_population, self.inputs.wards
+        if self.demand is not None:
+            _ = self.demand.local, self.demand.england
+        known = self.inputs.known_codes()
+        del known
+
+
+def read_inputs(packs: list[tuple[str, dict[str, Any]]]) -> None:
+    """:meth:`Pack.read_inputs` for each ``(project root, resolved parameters)`` (a kernel template's warm-up).
+
+    Reads are kept only when :func:`reviewpack.ingest.cache.enable` was called first.  A file
+    that cannot be read is skipped here: the pack's own kernel reports it, naming the file.
+    """
+    import contextlib
+
+    for root, params in packs:
+        with contextlib.suppress(Exception):
+            Pack.from_params(params, Path(root)).read_inputs()
+
+
+#: Modules the sections import only when a table needs them (so that importing the package stays
+#: quick); a build's kernel template imports them before it forks the kernels.
+DEFERRED_IMPORTS: tuple[str, ...] = ("scipy.special",)

@@ -140,15 +140,18 @@ _IMPORTED_DIGEST: str | None = None
 _WORKER_TEMPLATE: tuple[tuple[str, ...], KernelTemplate] | None = None
 
 
-def _worker_template(modules: list[str], quiet: bool, digest: str) -> str | None:
-    """This process's own kernel template (a Dask worker's), restarted if the code (``digest``) or the modules changed."""
+def _worker_template(modules: list[str], quiet: bool, digest: str, pack: tuple[str, dict[str, Any]] | None = None) -> str | None:
+    """This process's own kernel template (a Dask worker's), restarted if the code (``digest``) or the modules changed.
+
+    A new template reads the files of ``(root, params)``, the pack that asked for it, before forking.
+    """
     global _WORKER_TEMPLATE
     key = (digest, *modules)
     if _WORKER_TEMPLATE is not None and (_WORKER_TEMPLATE[0] != key or not _WORKER_TEMPLATE[1].alive()):
         _WORKER_TEMPLATE[1].close()
         _WORKER_TEMPLATE = None
     if _WORKER_TEMPLATE is None:
-        _WORKER_TEMPLATE = (key, KernelTemplate(modules, quiet=quiet))
+        _WORKER_TEMPLATE = (key, KernelTemplate(modules, quiet=quiet, packs=[pack] if pack else None))
     return _WORKER_TEMPLATE[1].address
 
 
@@ -257,7 +260,7 @@ def execute_pack(task: PackTask) -> PackRun:
     if template is None and task.prefork:
         # a verified worker has just checked its code is the client's: no need to hash it again
         digest = task.source_digest if task.verify_worker else source_digest()
-        template = _worker_template(task.preload or notebook_imports(task.notebook), task.quiet, digest)
+        template = _worker_template(task.preload or notebook_imports(task.notebook), task.quiet, digest, (str(root), task.params))
     import papermill as pm
 
     logging.getLogger("papermill").setLevel(logging.WARNING)

@@ -5,7 +5,9 @@ starting Python and importing pandas, matplotlib, scipy and the package costs se
 A **kernel template** is a Python process that imports, once, the modules the packs' notebooks
 import (read from their code cells: :func:`notebook_imports`) and then *forks* a fresh kernel for
 each pack: the kernel starts with those modules already imported, exactly as if the notebook's
-first import cell had run, and with nothing else.  It never runs notebook code itself.
+first import cell had run, and with nothing else.  It never runs notebook code itself, but it
+reads the input files the build's packs share (:meth:`reviewpack.analysis.sections.Pack.read_inputs`,
+kept by :mod:`reviewpack.ingest.cache`), so each is parsed once per build rather than once per pack.
 ``REVIEWPACK_PREFORK=0`` turns it off (plain ``python -m ipykernel_launcher`` kernels);
 ``tests/test_executors.py`` checks both give byte-identical packs.
 
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 #: Modules every kernel imports while starting (preloaded in the template as well).
@@ -104,6 +107,10 @@ def _template_main() -> None:  # pragma: no cover - runs in the template process
             conn, _ = server.accept()
             with conn:
                 req = json.loads(conn.makefile("rb").readline())
+                if "warm" in req:  # no reply: the kernels asked for next wait in the queue meanwhile
+                    conn.close()
+                    _warm(req["warm"])
+                    continue
                 pid = os.fork()
                 if pid == 0:
                     code = 1
@@ -115,6 +122,24 @@ def _template_main() -> None:  # pragma: no cover - runs in the template process
                     finally:
                         os._exit(code)
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def _warm(packs: list[list[Any]]) -> None:  # pragma: no cover - runs in the template process
+    """Read the files the packs share, and import what their sections import only when used.
+
+    Each kernel forked afterwards inherits both (:mod:`reviewpack.ingest.cache`).  A failure
+    only costs the time: each kernel then reads for itself and reports a bad file itself.
+    """
+    import importlib
+
+    with contextlib.suppress(Exception):
+        from reviewpack.analysis.sections import DEFERRED_IMPORTS, read_inputs
+        from reviewpack.ingest import cache
+
+        for name in DEFERRED_IMPORTS:
+            importlib.import_module(name)
+        cache.enable()
+        read_inputs([(root, params) for root, params in packs])
 
 
 def _kernel_child(req: dict[str, Any]) -> int:  # pragma: no cover - runs in a forked kernel
@@ -164,9 +189,11 @@ class KernelTemplate:
         plus :data:`KERNEL_MODULES`).
     quiet : bool
         Send the kernels' own stderr to ``/dev/null`` (``--debug`` shows it).
+    packs : list of (root, params), optional
+        The build's packs: the template reads the files they share before forking kernels.
     """
 
-    def __init__(self, modules: list[str], quiet: bool = True) -> None:
+    def __init__(self, modules: list[str], quiet: bool = True, packs: list[tuple[str, dict[str, Any]]] | None = None) -> None:
         self.modules = list(dict.fromkeys([*KERNEL_MODULES, *modules]))
         self.quiet = quiet
         self.dir = tempfile.mkdtemp(prefix="reviewpack-template-")
@@ -180,12 +207,25 @@ class KernelTemplate:
             cwd=self.dir,
             start_new_session=True,
         )
+        if packs:
+            self.warm(packs)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def close(self) -> None:
-        """Stop the template (kernels it forked are shut down by their managers)."""
+    def warm(self, packs: list[tuple[str, dict[str, Any]]]) -> None:
+        """Ask the template to read the files ``packs`` (``(root, params)`` each) share before it forks their kernels.
+
+        Returns at once; the template reads once it has imported its modules, and the kernels asked
+        for meanwhile wait their turn.  A template that cannot be reached is left as it is.
+        """
+        with contextlib.suppress(OSError), _connect(self.address, 30.0) as s:
+            s.sendall(json.dumps({"warm": [[str(root), params] for root, params in packs]}).encode() + b"\n")
+
+    def close(self, now: bool = False) -> None:
+        """Stop the template (kernels it forked are shut down by their managers); ``now``: kill it (it forked none)."""
+        if now and self.alive():
+            self.proc.kill()
         if self.proc.stdin:
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
@@ -203,6 +243,68 @@ class KernelTemplate:
         self.close()
 
 
+def _connect(address: str, timeout: float) -> socket.socket:
+    """A connection to the template at ``address``, waiting (up to ``timeout`` s) for it to bind its socket."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.settimeout(max(1.0, deadline - time.monotonic()))
+            s.connect(address)
+            return s
+        except (FileNotFoundError, ConnectionRefusedError):
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)  # the template has not bound its socket yet
+
+
+# ---------------------------------------------------------------------------
+# a template started before the build is planned
+
+
+_EARLY: KernelTemplate | None = None
+
+
+def topic_imports(root: str | Path) -> list[str]:
+    """The imports of the project's topic notebooks (``notebooks/*.ipynb``): what a pack's notebook imports."""
+    found: list[str] = []
+    for nb in sorted(Path(root, "notebooks").glob("*.ipynb")):
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            found.extend(notebook_imports(nb.read_text(encoding="utf-8")))
+    return list(dict.fromkeys(found))
+
+
+def start_early(root: str | Path, quiet: bool = True) -> None:
+    """Start a kernel template now, importing what the topic notebooks import, so that its imports
+    overlap the planning of the build; the local executor adopts it (:func:`take_early`)."""
+    global _EARLY
+    close_early()
+    modules = topic_imports(root)
+    if modules:
+        _EARLY = KernelTemplate(modules, quiet=quiet)
+
+
+def take_early(modules: list[str], quiet: bool) -> KernelTemplate | None:
+    """The template :func:`start_early` started, if it preloads at least ``modules`` with the same ``quiet``."""
+    global _EARLY
+    early, _EARLY = _EARLY, None
+    if early is None:
+        return None
+    if early.quiet == quiet and early.alive() and set(KERNEL_MODULES).union(modules) <= set(early.modules):
+        return early
+    early.close(now=True)
+    return None
+
+
+def close_early() -> None:
+    """Stop a template :func:`start_early` started that no executor took (a build that ran no notebook)."""
+    global _EARLY
+    if _EARLY is not None:
+        _EARLY.close(now=True)
+        _EARLY = None
+
+
 def request_kernel(address: str, argv: list[str], env: dict[str, str], cwd: str, quiet: bool, timeout: float = 300.0) -> int:
     """Ask the template at ``address`` to fork a kernel; return the kernel's pid.
 
@@ -213,19 +315,7 @@ def request_kernel(address: str, argv: list[str], env: dict[str, str], cwd: str,
     OSError
         If the template cannot be reached (the caller then starts a plain kernel).
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.settimeout(max(1.0, deadline - time.monotonic()))
-            s.connect(address)
-            break
-        except (FileNotFoundError, ConnectionRefusedError):
-            s.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)  # the template has not bound its socket yet
-    with s:
+    with _connect(address, timeout) as s:
         s.sendall(json.dumps({"argv": argv, "env": env, "cwd": cwd, "quiet": quiet}).encode() + b"\n")
         line = s.makefile("rb").readline()
     if not line:

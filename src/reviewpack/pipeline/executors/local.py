@@ -10,7 +10,7 @@ from typing import Any
 
 from ...errors import ReviewpackError
 from .base import PackRun, PackTask, execute_pack, export_pack, preload_modules, run_pack
-from .kernels import KernelTemplate
+from .kernels import KernelTemplate, take_early
 from .lifeline import worker_init
 
 log = logging.getLogger("reviewpack")
@@ -70,7 +70,9 @@ class LocalExecutor:
     def prepare(self, tasks: list[PackTask]) -> None:
         """Start the kernel template and the worker processes now, while the caller does other work.
 
-        The template preloads the imports of every task's notebook.  The workers (from a fork
+        The template preloads the imports of every task's notebook (the one ``reviewpack build``
+        started before planning, if it preloads them: :func:`~.kernels.start_early`) and reads the
+        files the packs share before it forks their kernels.  The workers (from a fork
         server that has imported only papermill and the executors) start here, so their start-up
         overlaps the caller's reconciliation and the template's imports.  They execute notebooks;
         this process exports them (nbconvert is warmed up here first).
@@ -78,7 +80,11 @@ class LocalExecutor:
         if not tasks:
             return
         if self.prefork and self.template is None:
-            self.template = KernelTemplate(preload_modules(tasks), quiet=self.quiet)
+            modules = preload_modules(tasks)
+            self.template = take_early(modules, self.quiet) or KernelTemplate(modules, quiet=self.quiet)
+            # the files the packs share, read once in the template: one pack reads every file its local
+            # authority's packs share (a pack that names other files reads those in its own kernel)
+            self.template.warm([(tasks[0].root, tasks[0].params)])
         if self.jobs > 1 and len(tasks) > 1 and self.pool is None:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
