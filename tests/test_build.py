@@ -53,9 +53,10 @@ def test_html_reads_as_a_report_not_a_notebook(built_reports: Path, name: str) -
 
 def test_locality_pack_says_its_numbers(built_reports: Path) -> None:
     html = (built_reports / "north.html").read_text()
-    census = pd.read_csv(RAW / "census2021_lsoa21_walsall_age6.csv")
-    north = int(census.loc[census["locality"] == "North", "total_usual_residents"].sum())
-    assert f"North had {north:,} residents at Census 2021" in html
+    file7 = pd.read_csv(RAW / "imd2025_file7_walsall.csv")
+    locality = pd.read_csv(RAW / "lsoa21_ward_lookup_walsall.csv").set_index("LSOA21CD")["locality"]
+    north = int(file7.loc[file7["LSOA code (2021)"].map(locality) == "North", "Total population: mid 2022"].sum())
+    assert f"North had {north:,} residents at mid-2022 (ONS estimates, as IoD2025 used them)" in html
     # the 2014 baseline is marked as an estimate in the population table, and growth is stated on one consistent series
     assert '<tr class="estimated">' in html
     assert "on one consistent series, the mid-year estimates from mid-2015 to mid-2020" in html

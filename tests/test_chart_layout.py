@@ -22,6 +22,22 @@ def _trend() -> Figure:
                                    "Residents, all ages, by locality, mid-2012 to 2021", "ONS mid-year estimates; MHCLG IoD population denominators; Census 2021")
 
 
+def _trend_mid_2022() -> Figure:
+    """The trend with an estimated year and a year of another series (mid-2022, IoD2025's File 7): two footnote lines."""
+    years = [2012, 2014, 2015, 2017, 2019, 2020, 2021, 2022]
+    t = pd.DataFrame({"year": years * 2, "area": ["North"] * 8 + ["South"] * 8,
+                      "population": [55016, 56504, 57248, 59120, 60478, 60747, 59825, 60221,
+                                     59720, 60101, 60291, 62465, 63708, 64132, 61992, 62732],
+                      "estimated": [y == 2014 for y in years] * 2})
+    fig = charts.population_trend(t, ["North", "South"], None, "South grew fastest from mid-2015 to mid-2020 (+6.4%)",
+                                  "Residents, all ages, by locality, mid-2012 to mid-2022", "ONS mid-year estimates; Census 2021",
+                                  marked=[2022], marked_note="† mid-2022: ONS estimates as IoD2025 used them, on 2021 LSOAs, a different series (diamond, dashed line)")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2012", "2014*", "2015", "2017", "2019", "2020", "2021", "2022†"]
+    assert sum(1 for line in ax.get_lines() if line.get_linestyle() == "--") == 2  # one dashed step into mid-2022 per area
+    return fig
+
+
 def _bars(n: int) -> Figure:
     areas = [f"Ward number {i}" for i in range(n)]
     t = pd.DataFrame({"area": areas * 2, "s": ["Children (0-15)"] * n + ["Aged 65+"] * n, "v": list(range(n)) * 2})
@@ -47,7 +63,7 @@ def _lines() -> Figure:
                                   "Share of the budget (%)", "reviewpack allocation model", "Weight on deprivation", "Share (%)")
 
 
-CHARTS = {"trend": _trend, "bars": lambda: _bars(5), "ward bars": lambda: _bars(20), "age profile": _age,
+CHARTS = {"trend": _trend, "trend with mid-2022": _trend_mid_2022, "bars": lambda: _bars(5), "ward bars": lambda: _bars(20), "age profile": _age,
           "concentration": _curve, "lines": _lines}
 
 

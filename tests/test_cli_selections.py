@@ -121,7 +121,9 @@ def test_the_data_line_follows_the_parameters(root: Path) -> None:
     with open(RAW / "population_lsoa_walsall_broadage_panel.csv", newline="", encoding="utf-8") as fh:
         years = sorted({int(r["mid_year"]) for r in csv.DictReader(fh)})
     assert (years[0], years[-1]) == (2012, 2020)
-    assert data_vintages(root, load_pack_params(root, "north")) == "IoD 2015, 2019, 2025; population mid-2012 to mid-2020; Census 2021"
+    assert data_vintages(root, load_pack_params(root, "north")) == (
+        "IoD 2015, 2019, 2025; population mid-2012 to mid-2020; Census 2021; mid-2022 (IoD2025 File 7)"
+    )
     assert data_vintages(root, national_pack_params(root, ["E06000001"])["e06000001"]) == "IoD 2025; Census 2021"
 
 

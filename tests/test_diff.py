@@ -414,15 +414,16 @@ def test_a_changed_data_file_is_reported(
     first_build: Path, north_only: tuple[Path, Path], project_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # one North neighbourhood gets 100 more residents aged 65+ (a made-up edit of a copy of the real file)
+    # one North neighbourhood gets 100 more residents aged 60+ at mid-2022, the latest population year
+    # (a made-up edit of a copy of the real IoD2025 File 7 rows)
     lookup = {r["LSOA21CD"]: r["locality"] for r in _rows(RAW / "lsoa21_ward_lookup_walsall.csv")}
-    path = project_copy / "data" / "raw" / "census2021_lsoa21_walsall_age6.csv"
+    path = project_copy / "data" / "raw" / "imd2025_file7_walsall.csv"
     old_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         fields, rows = list(reader.fieldnames or []), list(reader)
-    target = next(r for r in rows if lookup[r["lsoa21_code"]] == "North")
-    for col in ("total_usual_residents", "age_65_plus"):
+    target = next(r for r in rows if lookup[r["LSOA code (2021)"]] == "North")
+    for col in ("Total population: mid 2022", "Older population aged 60 and over: mid 2022"):
         target[col] = str(int(target[col]) + 100)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
@@ -437,9 +438,10 @@ def test_a_changed_data_file_is_reported(
     capsys.readouterr()
     assert main(["diff", "--no-page", str(first_build), str(out)]) == 0
     text = capsys.readouterr().out
-    assert f"  census2021_lsoa21_walsall_age6.csv: {old_sha[:12]}… -> {new_sha[:12]}…" in text
-    old_res = _headline(first_build, "north", "Residents (Census 2021)")
+    assert f"  imd2025_file7_walsall.csv: {old_sha[:12]}… -> {new_sha[:12]}…" in text
+    label = "Residents (mid-2022 ONS estimates, as IoD2025 used them)"
+    old_res = _headline(first_build, "north", label)
     new_res = f"{int(old_res.replace(',', '')) + 100:,}"
-    assert _headline(out, "north", "Residents (Census 2021)") == new_res
-    assert f"Residents (Census 2021): {old_res} -> {new_res} (+100)" in text
+    assert _headline(out, "north", label) == new_res
+    assert f"{label}: {old_res} -> {new_res} (+100)" in text
     assert "Parameters" not in text  # only the data changed

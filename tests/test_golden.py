@@ -39,6 +39,8 @@ def test_key_messages_reader():
 
 def test_golden_north_pins_real_figures():
     north = golden()["north"]
-    # Census 2021 residents of North and Walsall (the published TS001 total for Walsall is 284,106)
-    assert "North had 59,825 residents at Census 2021: 21.1% of Walsall's 284,106." in north["key_messages.txt"]
+    # mid-2022 residents of North and Walsall from IoD2025's File 7 (Walsall's total, 286,218, is File 10's population base)
+    assert "North had 60,221 residents at mid-2022 (ONS estimates, as IoD2025 used them): 21.0% of Walsall's 286,218." in north["key_messages.txt"]
+    # the 2021 rows are still Census 2021 (the published TS001 total for Walsall is 284,106)
+    assert "2021,North,all,59825,21.1,False" in north["population_by_locality.csv"]
     assert len(north) > 15

@@ -144,9 +144,13 @@ def test_another_council_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtur
         total = sum(int(r["total_usual_residents"]) for r in csv.DictReader(fh) if r["lsoa21_code"] in lsoas)
     assert total > 90000
     with open(out / "tables" / "borough" / "population_by_town.csv", newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["year"] == "2021" and r["age_band"] == "all"]
+        every = list(csv.DictReader(fh))
+    rows = [r for r in every if r["year"] == "2021" and r["age_band"] == "all"]
     assert sorted(r["town"] for r in rows) == ["North Hartlepool", "South Hartlepool"]
     assert sum(int(r["population"]) for r in rows) == total
+    # no File 7 rows in the project: Census 2021 is the latest year, with no mid-2022 and no IoD bands
+    assert {r["year"] for r in every} == {"2021"} and {r["age_band"] for r in every} <= {"all", "0-15", "16-64", "65+"}
+    assert "Residents (Census 2021)" in dict(json.loads((out / "manifest.json").read_text())["packs"]["borough"]["headlines"])
 
     # the user's mapping is in the sources table by name, with its checksum
     with open(out / "tables" / "borough" / "data_sources.csv", newline="", encoding="utf-8") as fh:

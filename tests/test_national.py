@@ -58,6 +58,8 @@ def test_population_against_independent_sum(hartlepool: Pack) -> None:
     table = hartlepool.population.table()
     assert table.loc[table["age_band"] == "all", "population"].sum() == expected
     assert hartlepool.reconciliation()["population_totals_by_year"] == {"2021": expected}
+    # no File 7 rows for another council: no mid-2022 year, Census 2021 stays the latest
+    assert hartlepool.population.basis.denominators == () and hartlepool.population.basis.years == (2021,)
 
 
 def test_deprivation_for_another_council(hartlepool: Pack) -> None:

@@ -109,20 +109,21 @@ def test_ward_build_gives_20_packs_that_add_up_to_the_borough(tmp_path: Path, lo
     wards = [p for p in manifest["pack_order"] if p != "borough"]
     assert len(wards) == 20 and manifest["pack_order"][0] == "borough"
 
-    # residents per ward, computed here: Census 2021 usual residents by LSOA, placed by the lookup
+    # residents per ward, computed here: the latest year, IoD2025 File 7's mid-2022 residents by LSOA, placed by the lookup
     ward_of = {r["LSOA21CD"]: r["WD24NM"] for r in _rows(RAW / "lsoa21_ward_lookup_walsall.csv")}
     residents: dict[str, int] = {}
-    for r in _rows(RAW / "census2021_lsoa21_walsall_age6.csv"):
-        residents[ward_of[r["lsoa21_code"]]] = residents.get(ward_of[r["lsoa21_code"]], 0) + int(r["total_usual_residents"])
-    assert sum(residents.values()) == 284106
+    for r in _rows(RAW / "imd2025_file7_walsall.csv"):
+        ward = ward_of[r["LSOA code (2021)"]]
+        residents[ward] = residents.get(ward, 0) + int(r["Total population: mid 2022"])
+    assert sum(residents.values()) == 286218
 
     def headline(pack: str) -> int:
         figures = dict(manifest["packs"][pack]["headlines"])
-        return int(figures["Residents (Census 2021)"].replace(",", ""))
+        return int(figures["Residents (mid-2022 ONS estimates, as IoD2025 used them)"].replace(",", ""))
 
     by_pack = {manifest["packs"][p]["params"]["area"]: headline(p) for p in wards}
     assert by_pack == residents
-    assert sum(by_pack.values()) == headline("borough") == 284106
+    assert sum(by_pack.values()) == headline("borough") == 286218
 
     index = (out / "index.html").read_text(encoding="utf-8")
     for p in wards:

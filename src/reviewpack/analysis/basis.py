@@ -53,6 +53,40 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class DenominatorYear:
+    """A population year taken from an IoD edition's own denominators, not from the population files.
+
+    IoD2025's File 7 carries the ONS mid-2022 small-area estimates MHCLG used (on 2021 LSOAs,
+    rolled forward from Census 2021): a different series from the earlier mid-year estimates on
+    2011 LSOAs, with the IoD's own age bands.
+
+    Attributes
+    ----------
+    year : int
+        The mid-year (2022 for IoD2025).
+    edition : int
+        The IoD edition whose file holds them (2025).
+    lsoa_geography : int
+        LSOA boundaries (2021).
+    bands : tuple of str
+        Its age bands besides all ages, as the file names them (``0-15``, ``18-66``, ``60+``).
+    file7 : bool
+        They come from the edition's File 7 rows (``deprivation.vintages[].file7``).
+    """
+
+    year: int
+    edition: int
+    lsoa_geography: int
+    bands: tuple[str, ...]
+    file7: bool = False
+
+    @property
+    def label(self) -> str:
+        """``IoD2025``."""
+        return f"IoD{self.edition}"
+
+
+@dataclass(frozen=True)
 class PopulationBasis:
     """The population data a section uses.
 
@@ -63,11 +97,14 @@ class PopulationBasis:
     estimated_years : tuple of int
         Years estimated by linear interpolation, not published.
     latest_year : int
-        The latest year (Census 2021 for Walsall).
+        The latest year (mid-2022, from IoD2025's File 7, for Walsall).
     baseline_year : int or None
         The council's baseline year (``population.baseline_year``), or None when none is set.
     pyramid_year : int
         Year of the single-year-of-age profile.
+    denominators : tuple of DenominatorYear
+        Years taken from an IoD edition's own denominators (mid-2022 from IoD2025's File 7);
+        empty when no edition adds one.
     """
 
     years: tuple[int, ...]
@@ -75,6 +112,11 @@ class PopulationBasis:
     latest_year: int
     baseline_year: int | None
     pyramid_year: int
+    denominators: tuple[DenominatorYear, ...] = ()
+
+    def denominator(self, year: int) -> DenominatorYear | None:
+        """The IoD edition ``year`` was taken from, or ``None`` when it comes from the population files."""
+        return next((d for d in self.denominators if d.year == year), None)
 
     @property
     def first_year(self) -> int:

@@ -3,9 +3,15 @@
 Years in ``population.estimate_years`` (the council's 2014 baseline) are not in
 the data: they are estimated by linear interpolation between the nearest data
 years before and after, band by band, and flagged ``estimated``.
+
+A year an IoD edition's own denominators add (mid-2022, from IoD2025's File 7) is read from
+the IoD frame by :func:`denominator_population`; it has the IoD's bands (0-15, 18-66, 60+), which
+overlap and are not a partition of all ages, and no 16-64 / 65+ split.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
@@ -15,7 +21,56 @@ from ..errors import DataFileError, ReconciliationError
 #: Bands in the contract table, in display order.
 CONTRACT_BANDS = ["all", "0-15", "16-64", "65+"]
 #: Every band, in display order (the IoD denominator bands last).
-BAND_ORDER = ["all", "0-15", "16-64", "65+", "16-59", "60+"]
+BAND_ORDER = ["all", "0-15", "16-64", "65+", "16-59", "18-66", "60+"]
+#: IoD denominator columns (:mod:`reviewpack.ingest.imd`) -> age band; the working-age column's band
+#: is the one its header names (``attrs["working_age_band"]``: ``18-66`` in IoD2025).
+DENOMINATOR_BANDS = {"pop_total": "all", "pop_0_15": "0-15", "pop_16_59": "16-59", "pop_60_plus": "60+"}
+
+
+def denominator_population(imd: pd.DataFrame, lsoa_vintage: int, source: str) -> pd.DataFrame:
+    """An IoD edition's own population denominators as a long LSOA population table.
+
+    Parameters
+    ----------
+    imd : DataFrame
+        From :func:`reviewpack.ingest.imd.load_imd` (with :func:`~reviewpack.ingest.imd.add_file7`),
+        holding ``pop_total`` and ``attrs["population_year"]``.
+    lsoa_vintage : int
+        The edition's LSOA geography (2021 for IoD2025).
+    source : str
+        What the rows are, for the ``source`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``year, lsoa_code, lsoa_vintage, age_band, population, source`` (as
+        :func:`reviewpack.ingest.population.load_lsoa_population`), one row per LSOA and band the
+        file has: all ages, and e.g. 0-15, 18-66 and 60+ for IoD2025 (never a 16-64 or 65+).
+
+    Raises
+    ------
+    DataFileError
+        If the frame has no denominators or does not say their year.
+    """
+    year = imd.attrs.get("population_year")
+    if "pop_total" not in imd.columns or year is None:
+        raise DataFileError(
+            f"'{imd.attrs.get('source')}' has no population denominators with a year (a 'Total population: mid YYYY' column).",
+            file=imd.attrs.get("source"),
+        )
+    bands = {col: band for col, band in DENOMINATOR_BANDS.items() if col in imd.columns}
+    if "pop_working_age" in imd.columns and imd.attrs.get("working_age_band"):
+        bands["pop_working_age"] = str(imd.attrs["working_age_band"])
+    long = imd.melt(id_vars=["lsoa_code"], value_vars=list(bands), var_name="col", value_name="population")
+    long = long.assign(year=int(year), lsoa_vintage=lsoa_vintage, age_band=long["col"].map(bands), source=source)
+    long["population"] = long["population"].astype(float)
+    return long[["year", "lsoa_code", "lsoa_vintage", "age_band", "population", "source"]].reset_index(drop=True)
+
+
+def latest_year_with(table: pd.DataFrame, band: str) -> int | None:
+    """The latest year of a population table that has ``band`` (``None`` when no year has it)."""
+    years = table.loc[table["age_band"] == band, "year"]
+    return int(years.max()) if not years.empty else None
 
 
 def population_by_area(lsoa_pop: pd.DataFrame, areas11: pd.DataFrame | None, areas21: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -118,21 +173,34 @@ def interpolate_years(by_area: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     return out.sort_values(["year", "area", "age_band"]).reset_index(drop=True)
 
 
-def contract_table(with_estimates: pd.DataFrame, area_col: str = "locality") -> pd.DataFrame:
+def contract_table(with_estimates: pd.DataFrame, area_col: str = "locality", every_band_years: Collection[int] = ()) -> pd.DataFrame:
     """The contract table ``population_by_<area>.csv``.
+
+    Parameters
+    ----------
+    with_estimates : DataFrame
+        From :func:`interpolate_years`.
+    area_col : str
+        Name of the area column.
+    every_band_years : collection of int
+        Years shown with every band they have (the IoD2025 denominators' mid-2022: all ages,
+        0-15, 18-66 and 60+); other years show only ``all, 0-15, 16-64, 65+``.
 
     Returns
     -------
     DataFrame
         ``year, <area_col>, age_band, population, share_of_borough_pct, estimated`` with
-        ``age_band`` in ``all, 0-15, 16-64, 65+`` (bands a year lacks are absent), population
-        rounded to whole people and the share of the borough (same year and band) to 0.1.
+        ``age_band`` in ``all, 0-15, 16-64, 65+`` (bands a year lacks are absent) and, for
+        ``every_band_years``, their own bands; population rounded to whole people and the share
+        of the borough (same year and band) to 0.1.
     """
-    t = with_estimates[with_estimates["age_band"].isin(CONTRACT_BANDS)].copy()
+    keep = with_estimates["age_band"].isin(CONTRACT_BANDS) | with_estimates["year"].isin(list(every_band_years))
+    t = with_estimates[keep].copy()
     totals = t.groupby(["year", "age_band"])["population"].transform("sum")
     t["share_of_borough_pct"] = (100 * t["population"] / totals).round(1)
     t["population"] = t["population"].round(0).astype(int)
-    t["age_band"] = pd.Categorical(t["age_band"], CONTRACT_BANDS, ordered=True)
+    order = BAND_ORDER + sorted(set(t["age_band"]) - set(BAND_ORDER))
+    t["age_band"] = pd.Categorical(t["age_band"], order, ordered=True)
     t = t.sort_values(["year", "area", "age_band"])
     t["age_band"] = t["age_band"].astype(str)
     t = t.rename(columns={"area": area_col})

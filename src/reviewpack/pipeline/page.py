@@ -117,7 +117,35 @@ def data_vintages(root: Path, params: PackParams) -> str:
             parts.append("small-area population estimates")
     if pop.census2021:
         parts.append("Census 2021")
+    parts.extend(_denominator_years(root, params))
     return "; ".join(parts)
+
+
+def _denominator_years(root: Path, params: PackParams) -> list[str]:
+    """``mid-2022 (IoD2025 File 7)`` for each edition whose File 7 denominators give the population section a year.
+
+    The year is read from the File 7 header (``Total population: mid 2022``, as
+    :mod:`reviewpack.ingest.imd` reads it); nothing is added when the header cannot be read here.
+    """
+    import csv
+    import gzip
+    import re
+
+    out = []
+    for v in sorted(params.deprivation.vintages, key=lambda v: v.year):
+        if not v.file7 or v.population != "iod_denominator":
+            continue
+        path = root / params.data_dir / v.file7
+        try:
+            opener: Any = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+                header = next(csv.reader(fh))
+        except (OSError, StopIteration, UnicodeDecodeError, EOFError, csv.Error):
+            continue
+        years = [int(m.group(1)) for col in header if (m := re.match(r"Total population: mid[ -]?(\d{4})", col))]
+        if years:
+            out.append(f"mid-{years[0]} (IoD{v.year} File 7)")
+    return out
 
 
 def ward_boundaries(root: Path, params: PackParams) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import io
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,7 +86,7 @@ def new_figure(
     size : tuple
         Width and height in inches.
     note : str, optional
-        A footnote (e.g. what a marker means), on its own line above the source.
+        A footnote (e.g. what a marker means), on its own line(s) above the source (one line per ``\\n``).
     legend_row : bool
         Leave a row between the subtitle and the plot for a legend placed above the plot.
     xlabel_row : bool
@@ -104,8 +104,9 @@ def new_figure(
     axes_top = sub_y - (0.62 if legend_row else 0.35) * inch
     bottom = (0.59 + (0.22 if xlabel_row else 0.0)) * inch  # tick labels and source line (and x-axis label)
     if note:
-        fig.text(0.01, 0.015 + 0.19 * inch, note, fontsize=8, color="#505a5f", va="bottom", ha="left")
-        bottom += 0.19 * inch
+        lines = note.count("\n") + 1
+        fig.text(0.01, 0.015 + 0.19 * inch, note, fontsize=8, color="#505a5f", va="bottom", ha="left", linespacing=1.3)
+        bottom += 0.19 * inch * lines
     ax = fig.add_axes((0.11, bottom, 0.86, axes_top - bottom))
     return fig, ax
 
@@ -123,7 +124,10 @@ def to_svg(fig: Figure) -> str:
 
 
 @_house_style
-def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | None, title: str, subtitle: str, source: str) -> Figure:
+def population_trend(
+    table: pd.DataFrame, areas: list[str], highlight: str | None, title: str, subtitle: str, source: str,
+    marked: Collection[int] = (), marked_note: str | None = None,
+) -> Figure:
     """Line chart of residents (all ages) by year, one line per area; estimates drawn hollow.
 
     Parameters
@@ -134,9 +138,16 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
         Areas in legend order.
     highlight : str, optional
         An area drawn in colour while the others are grey (locality packs).
+    marked : collection of int
+        Years of another series (mid-2022 from IoD2025's File 7): drawn as diamonds reached by a
+        dashed line, their tick labelled with a dagger.
+    marked_note : str, optional
+        The footnote saying what the marked years are (from :mod:`reviewpack.present.narrative`).
     """
     estimated = bool(table["estimated"].any())
-    note = "* estimated by linear interpolation (hollow markers)" if estimated else None
+    marked = {int(y) for y in marked} & {int(y) for y in table["year"]}
+    notes = ["* estimated by linear interpolation (hollow markers)" if estimated else None, marked_note if marked else None]
+    note = "\n".join(n for n in notes if n) or None
     fig, ax = new_figure(title, subtitle, source, note=note)
     cols = colours_for(areas)
     ends = []
@@ -144,9 +155,14 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
         g = table[table["area"] == area].sort_values("year")
         colour = cols[area] if highlight in (None, area) else CONTEXT_GREY
         width = 2.4 if highlight == area else 1.6
-        ax.plot(g["year"], g["population"], color=colour, linewidth=width, zorder=3 if highlight == area else 2)
-        real = g[~g["estimated"]]
-        est = g[g["estimated"]]
+        main, other = g[~g["year"].isin(marked)], g[g["year"].isin(marked)]
+        ax.plot(main["year"], main["population"], color=colour, linewidth=width, zorder=3 if highlight == area else 2)
+        if not other.empty:  # another series: a dashed line from the last year of the main one, diamonds
+            joined = pd.concat([main.tail(1), other]) if not main.empty else other
+            ax.plot(joined["year"], joined["population"], color=colour, linewidth=width, linestyle=(0, (3, 2)), zorder=2)
+            ax.scatter(other["year"], other["population"], color=colour, marker="D", s=26, zorder=4)
+        real = main[~main["estimated"]]
+        est = main[main["estimated"]]
         ax.scatter(real["year"], real["population"], color=colour, s=22, zorder=4)
         ax.scatter(est["year"], est["population"], facecolor="white", edgecolor=colour, s=34, linewidth=1.6, zorder=4)
         last = g.iloc[-1]
@@ -156,7 +172,7 @@ def population_trend(table: pd.DataFrame, areas: list[str], highlight: str | Non
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     years = sorted(table["year"].unique())
     ax.set_xticks(years)
-    ax.set_xticklabels([f"{y}*" if table[(table["year"] == y)]["estimated"].any() else str(y) for y in years])
+    ax.set_xticklabels([f"{y}*" if table[(table["year"] == y)]["estimated"].any() else f"{y}\u2020" if y in marked else str(y) for y in years])
     ax.set_xlim(min(years) - 0.5, max(years) + 1.6)
     ax.set_ylim(0, table["population"].max() * 1.12)
     return fig

@@ -1,4 +1,9 @@
-"""Population demand: residents by area, year and age band; growth; dependency; age profile."""
+"""Population demand: residents by area, year and age band; growth; dependency; age profile.
+
+The years come from the population files (``population.lsoa_panel``, ``population.census2021``)
+and, after their latest year, from the IoD's own denominators of an edition weighted by them
+(IoD2025's File 7: the ONS mid-2022 estimates MHCLG used, with the bands 0-15, 18-66 and 60+).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from ...errors import ParameterError
 from ...ingest import population as population_files
 from ...ingest.inputs import PackInputs
 from .. import population
-from ..basis import PopulationBasis, Scope
+from ..basis import DenominatorYear, PopulationBasis, Scope
 from .memo import memo
 
 
@@ -31,15 +36,53 @@ class PopulationSection:
         self.params = inputs.params.population
 
     @cached_property
+    def _denominators(self) -> tuple[tuple[DenominatorYear, pd.DataFrame, str], ...]:
+        """Years an IoD edition's own denominators add after the population files' latest year.
+
+        An edition weighted by its own denominators (``population: iod_denominator``) whose
+        denominators are for a year later than every year of the population files adds that
+        year: IoD2025's File 7 adds mid-2022.  The earlier editions' denominator years (mid-2012,
+        mid-2015) are already in the population panel and add nothing; a pack without File 7
+        rows (the national builds, ``reviewpack init`` projects) adds no year.
+
+        Returns
+        -------
+        tuple
+            ``(DenominatorYear, LSOA rows as load_lsoa_population gives them, file name)`` per year added.
+        """
+        latest = int(self.inputs.lsoa_population["year"].max())
+        out: list[tuple[DenominatorYear, pd.DataFrame, str]] = []
+        for v in sorted(self.inputs.params.deprivation.vintages, key=lambda v: v.year):
+            if v.population != "iod_denominator":
+                continue
+            frame = self.inputs.imd(v.year)
+            year = frame.attrs.get("population_year")
+            if "pop_total" not in frame.columns or year is None or int(year) <= latest or any(d.year == int(year) for d, _, _ in out):
+                continue
+            source = f"ONS mid-{int(year)} small-area estimates as used by MHCLG: the IoD{v.year} population denominators"
+            rows = population.denominator_population(frame, v.lsoa_vintage, source)
+            present = set(rows["age_band"])
+            bands = tuple(b for b in [*population.BAND_ORDER, *sorted(present)] if b in present and b != "all")
+            basis = DenominatorYear(int(year), v.year, v.lsoa_vintage, tuple(dict.fromkeys(bands)), bool(v.file7))
+            out.append((basis, rows, v.file7 or v.file))
+        return tuple(out)
+
+    @cached_property
+    def lsoa_population(self) -> pd.DataFrame:
+        """LSOA residents by year and band: the population files, then any year the IoD denominators add."""
+        frames = [self.inputs.lsoa_population, *(rows for _, rows, _ in self._denominators)]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+    @cached_property
     def by_area(self) -> pd.DataFrame:
         """Residents by year, area and band: the data years plus the interpolated estimates (column ``area``)."""
         i = self.inputs
-        data_years = population.population_by_area(i.lsoa_population, i.areas11, i.areas21)
+        data_years = population.population_by_area(self.lsoa_population, i.areas11, i.areas21)
         return population.interpolate_years(data_years, self.params.estimate_years)
 
     @cached_property
     def basis(self) -> PopulationBasis:
-        """Years, estimates, the latest year and the council's baseline year."""
+        """Years, estimates, the latest year, the council's baseline year and the years from IoD denominators."""
         t = self.by_area
         return PopulationBasis(
             years=tuple(sorted(int(y) for y in t["year"].unique())),
@@ -47,12 +90,16 @@ class PopulationSection:
             latest_year=int(t["year"].max()),
             baseline_year=self.params.baseline_year,
             pyramid_year=self.params.pyramid_year,
+            denominators=tuple(d for d, _, _ in self._denominators),
         )
 
     @memo
     def table(self) -> pd.DataFrame:
-        """The contract table ``population_by_<grouping>.csv``: residents and share of the borough."""
-        return population.contract_table(self.by_area, self.scope.grouping)
+        """The contract table ``population_by_<grouping>.csv``: residents and share of the borough.
+
+        A year from IoD denominators (mid-2022) is shown with its own bands (0-15, 18-66, 60+).
+        """
+        return population.contract_table(self.by_area, self.scope.grouping, [d.year for d in self.basis.denominators])
 
     def trend(self) -> pd.DataFrame:
         """All-age residents per area and year (column ``area``), for the trend chart."""
@@ -60,13 +107,25 @@ class PopulationSection:
         return t[t["age_band"] == "all"].rename(columns={self.scope.grouping: "area"})
 
     def year_kinds(self) -> dict[int, str]:
-        """What each year's figures are: ``mid-year`` (published estimate), ``census`` or ``interpolated``."""
+        """What each year's figures are.
+
+        ``mid-year`` (a published estimate of the population files), ``census``,
+        ``interpolated``, or ``iod_denominator`` (a year from an IoD edition's own denominators:
+        mid-2022, ONS estimates rolled forward from Census 2021 on 2021 LSOAs, a different series
+        from the earlier mid-year estimates).
+        """
         t = self.by_area
         pop = self.inputs.lsoa_population
         census = set(pop.loc[pop["lsoa_vintage"] == 2021, "year"]) if "lsoa_vintage" in pop else set()
+        denominators = {d.year for d in self.basis.denominators}
         kinds = {}
         for year, est in t.groupby("year")["estimated"].any().items():
-            kinds[int(year)] = "interpolated" if est else ("census" if year in census else "mid-year")
+            if est:
+                kinds[int(year)] = "interpolated"
+            elif year in denominators:
+                kinds[int(year)] = "iod_denominator"
+            else:
+                kinds[int(year)] = "census" if year in census else "mid-year"
         return kinds
 
     @memo
@@ -74,7 +133,9 @@ class PopulationSection:
         """Change in all-age residents between consecutive years, each area and the borough.
 
         ``measures`` says what each step compares: ``mid-year estimates`` (like with like),
-        ``includes an interpolated year`` or ``Census against a mid-year estimate``.
+        ``includes an interpolated year``, ``Census against a mid-year estimate`` (Census 2021 to
+        mid-2022 too) or ``mid-year estimates of different series`` (a mid-year of the population
+        files against one from IoD denominators).
         """
         out = population.growth(population.with_borough(self.by_area, self.scope.la_name))
         if out.empty:  # one data year: nothing to compare
@@ -89,7 +150,9 @@ class PopulationSection:
                 return "mid-year estimates"
             if pair == {"census"}:
                 return "Census"
-            return "Census against a mid-year estimate"
+            if "census" in pair:
+                return "Census against a mid-year estimate"
+            return "mid-year estimates of different series"
 
         out["measures"] = [measures(a, b) for a, b in zip(out["from_year"], out["to_year"])]
         return out
@@ -127,7 +190,14 @@ class PopulationSection:
         """Growth on one consistent series: published mid-year estimates, neither Census nor interpolated.
 
         From the first published mid-year at or after the council's baseline year (the earliest
-        when none is) to the latest published mid-year; ``None`` with fewer than two such years.
+        when none is) to the latest published mid-year of the population files; ``None`` with
+        fewer than two such years.
+
+        A year from IoD denominators (mid-2022, IoD2025's File 7) is left out although it is a
+        mid-year estimate: it belongs to the series ONS rolled forward from Census 2021 on 2021
+        LSOAs, while the earlier mid-years were rolled forward from Census 2011 on 2011 LSOAs.
+        Growth from mid-2015 to mid-2022 would mix the change in residents with the difference
+        between the two series (the Census 2021 rebasing), so it is not one consistent series.
 
         Returns
         -------
@@ -135,9 +205,7 @@ class PopulationSection:
             ``(from_year, to_year, growth_pct)``; ``growth_pct`` indexed by area, then the borough.
         """
         t = self.by_area
-        pop = self.inputs.lsoa_population
-        census_years = set(pop.loc[pop["lsoa_vintage"] == 2021, "year"]) if "lsoa_vintage" in pop else set()
-        mid = sorted(int(y) for y in t.loc[~t["estimated"], "year"].unique() if y not in census_years)
+        mid = sorted(year for year, kind in self.year_kinds().items() if kind == "mid-year")
         if len(mid) < 2:
             return None
         baseline = self.params.baseline_year if self.params.baseline_year is not None else mid[0]
@@ -171,7 +239,10 @@ class PopulationSection:
         """The build's checks: every LSOA covered by the population files, and totals that add up."""
         i = self.inputs
         out: dict[str, object] = {}
-        out["population_coverage"] = population_files.check_coverage(i.lsoa_population, i.areas11, i.areas21, i.population_files())
-        data_years = population.population_by_area(i.lsoa_population, i.areas11, i.areas21)
-        out["population_totals_by_year"] = population_files.check_totals(i.lsoa_population, data_years)
+        coverage = population_files.check_coverage(i.lsoa_population, i.areas11, i.areas21, i.population_files())
+        for d, rows, file in self._denominators:
+            coverage.update(population_files.check_coverage(rows, i.areas11, i.areas21, {d.lsoa_geography: file}))
+        out["population_coverage"] = coverage
+        data_years = population.population_by_area(self.lsoa_population, i.areas11, i.areas21)
+        out["population_totals_by_year"] = population_files.check_totals(self.lsoa_population, data_years)
         return out

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...analysis.basis import PopulationBasis
+from .population import bands_overlap, bands_text
 from .text import num, possessive
 
 __all__ = [
     "trend_title", "trend_alt", "age_profile_alt", "quintile_chart_title", "quintile_chart_alt",
-    "fair_share_alt", "population_table_note",
+    "fair_share_alt", "population_table_note", "trend_marked_note",
 ]
 
 
@@ -34,7 +36,17 @@ def trend_title(growth: tuple[int, int, pd.Series] | None, area: str | None, la_
     return f"{area} changed by {pct[area]:+.1f}% from {span} ({la_name}: {pct[la_name]:+.1f}%)"
 
 
-def trend_alt(table: pd.DataFrame, area_col: str) -> str:
+def trend_marked_note(basis: PopulationBasis) -> str | None:
+    """The trend chart's footnote for years from IoD denominators (``None`` without them)."""
+    if not basis.denominators:
+        return None
+    return "; ".join(
+        f"† mid-{d.year}: ONS estimates as {d.label} used them, on {d.lsoa_geography} LSOAs, a different series (diamond, dashed line)"
+        for d in basis.denominators
+    )
+
+
+def trend_alt(table: pd.DataFrame, area_col: str, basis: PopulationBasis | None = None) -> str:
     """Alt text for the population trend chart: the first and last value of every line."""
     allages = table[table["age_band"] == "all"]
     years = sorted(allages["year"].unique())
@@ -45,6 +57,11 @@ def trend_alt(table: pd.DataFrame, area_col: str) -> str:
         parts.append(f"{a} from {num(g[first])} to {num(g[last])}")
     est = sorted(allages.loc[allages["estimated"], "year"].unique())
     est_txt = f" Estimated years ({', '.join(map(str, est))}) are drawn as hollow markers." if est else ""
+    for d in basis.denominators if basis is not None else ():
+        est_txt += (
+            f" Mid-{d.year}, the ONS estimates {d.label} used (on {d.lsoa_geography} LSOAs, a different series), is drawn as a "
+            "diamond joined by a dashed line."
+        )
     return (
         f"Line chart of residents by {area_col}, {first} to {last}: " + "; ".join(parts) + "." + est_txt
     )
@@ -94,14 +111,26 @@ def fair_share_alt(fair: pd.DataFrame, area_col: str) -> str:
     return f"Bar chart comparing each {possessive(area_col)} share of grant £ with its share of residents and of the borough's most deprived fifth: " + "; ".join(parts) + "."
 
 
-def population_table_note(table: pd.DataFrame) -> str:
-    """The note under the population table: which years lack bands, and which are estimates."""
+def population_table_note(table: pd.DataFrame, basis: PopulationBasis | None = None) -> str:
+    """The note under the population table: which years lack bands, and which are estimates.
+
+    A year from IoD denominators (``basis.denominators``: mid-2022) gets its own sentence naming its bands.
+    """
     parts = []
+    own = {d.year: d for d in basis.denominators} if basis is not None else {}
     years = sorted(table["year"].unique())
-    lacking = [y for y in years if "16-64" not in set(table.loc[table["year"] == y, "age_band"])]
+    lacking = [y for y in years if "16-64" not in set(table.loc[table["year"] == y, "age_band"]) and y not in own]
     if lacking:
         parts.append(
             f"{', '.join(map(str, lacking))}: the source (IoD population denominators, or estimates between them) has no 16-64 / 65+ split, so those bands are absent."
+        )
+    for year, d in sorted(own.items()):
+        bands = bands_text(d.bands)
+        overlap = bands_overlap(d.bands)
+        parts.append(
+            f"{year}: the ONS mid-{year} estimates {d.label} used as its population denominators"
+            f"{' (File 7)' if d.file7 else ''}, on {d.lsoa_geography} LSOAs. Their bands are {bands}"
+            f"{f': {overlap}' if overlap else ''}. There is no 16-64 / 65+ split for that year."
         )
     est = sorted(table.loc[table["estimated"], "year"].unique())
     if est:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...analysis.basis import EditionBasis, Scope
+from ...analysis.basis import EditionBasis, PopulationBasis, Scope
+from ...analysis.population import latest_year_with
 from .messages import GrantFacts, deprivation_basis, per_resident_basis
-from .text import md_escape, num, possessive, year_label
+from .text import md_escape, num, population_label, possessive, year_label
 
 __all__ = ["DECILES", "QUESTIONS_HEADING", "md_escape", "questions", "rows", "summary_line"]
 
@@ -30,21 +31,31 @@ def plural(noun: str) -> str:
     return noun if noun.endswith("s") else noun + "s"
 
 
+def _band_share(table: pd.DataFrame, band: str, g: str) -> tuple[int, pd.Series, pd.Series] | None:
+    """``(year, residents of the band, all residents)`` per area, in the latest year that has ``band``."""
+    year = latest_year_with(table, band)
+    if year is None:
+        return None
+    at = table[table["year"] == year]
+    return year, at[at["age_band"] == band].set_index(g)["population"], at[at["age_band"] == "all"].set_index(g)["population"]
+
+
 def rows(
-    table: pd.DataFrame, shares: pd.DataFrame, b: EditionBasis, scope: Scope, grants: GrantFacts | None
+    table: pd.DataFrame, shares: pd.DataFrame, b: EditionBasis, scope: Scope, grants: GrantFacts | None,
+    population: PopulationBasis | None = None,
 ) -> pd.DataFrame:
     """The headline figures: ``measure, <area>, <borough>`` as display text (rounded once, here).
 
-    For the borough's own pack the second column is the range across its areas.
+    For the borough's own pack the second column is the range across its areas.  Residents are
+    the latest year's (``population`` names a year from IoD denominators by its source); children
+    and people aged 65+ each come from the latest year that has their band, named in the row.
     """
     g, la, area = scope.grouping, scope.la_name, scope.area
     allages = table[table["age_band"] == "all"]
     year = int(allages["year"].max())
     latest = allages[allages["year"] == year].set_index(g)["population"]
-    kids = table[(table["age_band"] == "0-15") & (table["year"] == year)].set_index(g)["population"]
-    old = table[(table["age_band"] == "65+") & (table["year"] == year)].set_index(g)["population"]
+    kids, old = _band_share(table, "0-15", g), _band_share(table, "65+", g)
     s = shares.set_index("area")
-    when = year_label(year)
 
     def pair(values: pd.Series, total: float, fmt: str) -> tuple[str, str]:
         if area is not None:
@@ -54,7 +65,7 @@ def rows(
         return f"{fmt.format(values.min())} ({values.idxmin()}) to {fmt.format(values.max())} ({values.idxmax()})", fmt.format(total)
 
     out: list[tuple[str, str, str]] = []
-    out.append((f"Residents ({when})", *pair(latest, latest.sum(), "{:,.0f}")))
+    out.append((f"Residents ({population_label(year, population)})", *pair(latest, latest.sum(), "{:,.0f}")))
     areas = s.drop(index=la)
     out.append((
         f"Share of residents living in {possessive(la)} most deprived fifth of neighbourhoods ({deprivation_basis(b)})",
@@ -65,9 +76,11 @@ def rows(
             f"Share of residents living in England's most deprived 10% of neighbourhoods ({deprivation_basis(b)})",
             *pair(areas["in_england_10pct"], s.loc[la, "in_england_10pct"], "{:.0f}%"),
         ))
-    if not kids.empty and not old.empty:
-        out.append((f"Children aged 0-15 ({when})", *pair(100 * kids / latest, 100 * kids.sum() / latest.sum(), "{:.1f}%")))
-        out.append((f"People aged 65 and over ({when})", *pair(100 * old / latest, 100 * old.sum() / latest.sum(), "{:.1f}%")))
+    if kids is not None and old is not None:
+        (k_year, k, k_all), (o_year, o, o_all) = kids, old
+        why = f"; {year_label(k_year)} has no 65+ band" if o_year < k_year else ""
+        out.append((f"Children aged 0-15 ({year_label(k_year)})", *pair(100 * k / k_all, 100 * k.sum() / k_all.sum(), "{:.1f}%")))
+        out.append((f"People aged 65 and over ({year_label(o_year)}{why})", *pair(100 * o / o_all, 100 * o.sum() / o_all.sum(), "{:.1f}%")))
     if grants is not None:
         by = grants.by_area.set_index(g)
         people = by["population"].sum()
@@ -137,16 +150,14 @@ def questions(
                 f"{possessive(md_escape(who))} population grew faster than {possessive(e_la)} ({pct[who]:+.1f}% against {pct[la]:+.1f}%, "
                 f"{year_label(start)} to {year_label(end)}): are services keeping pace?"
             )
-    allages = table[(table["age_band"] == "all")]
-    year = int(allages["year"].max())
-    latest = allages[allages["year"] == year].set_index(g)["population"]
     for band, who_label, ask, only_if_short in (
         ("65+", "People aged 65 and over", "is support for older residents planned accordingly?", False),
         ("0-15", "Children aged 0-15", "are places in schools and early years services where the children are?", True),
     ):
-        group = table[(table["age_band"] == band) & (table["year"] == year)].set_index(g)["population"]
-        if (only_if_short and len(out) >= 3) or group.empty or len(latest) < 2:
+        found = _band_share(table, band, g)  # the latest year with the band (Census 2021 for 65+ when mid-2022 has none)
+        if (only_if_short and len(out) >= 3) or found is None or len(found[2]) < 2:
             continue
+        year, group, latest = found
         share = 100 * group / latest
         who = area if area is not None else share.idxmax()
         borough = 100 * group.sum() / latest.sum()

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ...analysis.basis import EditionBasis, GrantsBasis, Scope
-from .text import gbp, md_escape, num, possessive, year_label
+from ...analysis.basis import EditionBasis, GrantsBasis, PopulationBasis, Scope
+from ...analysis.population import latest_year_with
+from .text import gbp, md_escape, num, population_label, population_when, possessive, year_label
 
 
 def residents_basis(b: EditionBasis) -> str:
@@ -219,9 +220,13 @@ def grants_messages(f: GrantFacts, scope: Scope) -> list[str]:
 
 
 def population_messages(
-    table: pd.DataFrame, growth: tuple[int, int, pd.Series] | None, scope: Scope
+    table: pd.DataFrame, growth: tuple[int, int, pd.Series] | None, scope: Scope, basis: PopulationBasis | None = None
 ) -> list[str]:
     """Key messages on population: residents, growth on one consistent series, children and older people.
+
+    Residents are those of the latest year (mid-2022 when IoD2025's File 7 gives it, saying so);
+    children and people aged 65+ are each taken from the latest year that has their band, and
+    when those years differ the sentence names both and why (mid-2022 has no 65+ band).
 
     Parameters
     ----------
@@ -231,6 +236,8 @@ def population_messages(
         :meth:`PopulationSection.consistent_growth`: ``(from_year, to_year, growth_pct by area and borough)``.
     scope : Scope
         The pack's area and names.
+    basis : PopulationBasis, optional
+        :attr:`PopulationSection.basis`: names a year taken from IoD denominators by its source.
     """
     g, area, la = scope.grouping, scope.area, scope.la_name
     e_la = md_escape(la)
@@ -238,7 +245,7 @@ def population_messages(
     latest_year = int(allages["year"].max())
     latest = allages[allages["year"] == latest_year].set_index(g)["population"]
     total = float(latest.sum())
-    when = year_label(latest_year)
+    when = population_when(latest_year, basis)
     single = len(latest) == 1
     msgs: list[str] = []
     if area is None and single:
@@ -264,9 +271,15 @@ def population_messages(
             msgs.append(f"{possessive(e_la)} population changed by {pct[la]:+.1f}% {series}.")
         else:
             msgs.append(f"{possessive(md_escape(area))} population changed by {pct[area]:+.1f}% {series}, against {pct[la]:+.1f}% for {e_la}.")
-    kids = table[(table["age_band"] == "0-15") & (table["year"] == latest_year)].set_index(g)["population"]
-    old = table[(table["age_band"] == "65+") & (table["year"] == latest_year)].set_index(g)["population"]
-    if not kids.empty and not old.empty:
+    kid_year, old_year = latest_year_with(table, "0-15"), latest_year_with(table, "65+")
+    if kid_year is not None and old_year is not None and kid_year != old_year:
+        msgs.append(_age_mix_two_years(table, kid_year, old_year, scope))
+    elif kid_year is not None and old_year is not None:
+        when = year_label(kid_year)
+        latest = allages[allages["year"] == kid_year].set_index(g)["population"]
+        total = float(latest.sum())
+        kids = table[(table["age_band"] == "0-15") & (table["year"] == kid_year)].set_index(g)["population"]
+        old = table[(table["age_band"] == "65+") & (table["year"] == kid_year)].set_index(g)["population"]
         k, o = 100 * kids / latest, 100 * old / latest
         k_b, o_b = 100 * kids.sum() / total, 100 * old.sum() / total
         if area is None and single:
@@ -285,8 +298,38 @@ def population_messages(
     return msgs
 
 
-def headlines(table: pd.DataFrame, shares: pd.DataFrame, b: EditionBasis, scope: Scope, grants: GrantFacts | None) -> dict[str, str]:
-    """The index card's figures (plain text), each label naming its basis.
+def _age_mix_two_years(table: pd.DataFrame, kid_year: int, old_year: int, scope: Scope) -> str:
+    """Children (0-15) from the latest year with that band, people aged 65+ from theirs, each year named."""
+    g, area, la = scope.grouping, scope.area, scope.la_name
+    e_la = md_escape(la)
+
+    def shares(band: str, year: int) -> tuple[pd.Series, float]:
+        people = table[(table["age_band"] == band) & (table["year"] == year)].set_index(g)["population"]
+        everyone = table[(table["age_band"] == "all") & (table["year"] == year)].set_index(g)["population"]
+        return 100 * people / everyone, 100 * float(people.sum()) / float(everyone.sum())
+
+    (k, k_b), (o, o_b) = shares("0-15", kid_year), shares("65+", old_year)
+    kid_when, old_when = year_label(kid_year), year_label(old_year)
+    why = f"as {kid_when} has no 65+ band" if old_year < kid_year else f"as {old_when} has no 0-15 band"
+    if area is None and len(k) == 1:
+        return f"Children (0-15) are {k_b:.1f}% of residents at {kid_when} and people aged 65+ {o_b:.1f}% at {old_when}, {why}."
+    if area is None:
+        return (
+            f"Children (0-15) are {k_b:.1f}% of {possessive(e_la)} residents at {kid_when}, from {k.min():.1f}% in "
+            f"{md_escape(k.idxmin())} to {k.max():.1f}% in {md_escape(k.idxmax())}; people aged 65+ range from {o.min():.1f}% "
+            f"({md_escape(o.idxmin())}) to {o.max():.1f}% ({md_escape(o.idxmax())}) at {old_when}, {why}."
+        )
+    return (
+        f"Children (0-15) are {k[area]:.1f}% of {possessive(md_escape(area))} residents at {kid_when} ({e_la}: {k_b:.1f}%); "
+        f"people aged 65+ are {o[area]:.1f}% at {old_when} ({e_la}: {o_b:.1f}%), {why}."
+    )
+
+
+def headlines(
+    table: pd.DataFrame, shares: pd.DataFrame, b: EditionBasis, scope: Scope, grants: GrantFacts | None,
+    population: PopulationBasis | None = None,
+) -> dict[str, str]:
+    """The index card's figures (plain text), each label naming its basis (``population``: the population section's).
 
     The deprivation figure is always *of the pack's own residents, the share in England's most
     deprived 10%*, so cards compare like with like across packs.
@@ -297,7 +340,7 @@ def headlines(table: pd.DataFrame, shares: pd.DataFrame, b: EditionBasis, scope:
     latest = allages[allages["year"] == year]
     who = scope.area or scope.la_name
     residents = latest["population"].sum() if scope.area is None else latest.loc[latest[g] == scope.area, "population"].sum()
-    out = {f"Residents ({year_label(year)})": num(residents)}
+    out = {f"Residents ({population_label(year, population)})": num(residents)}
     s = shares.set_index("area")
     if pd.notna(s.loc[who, "in_england_10pct"]):
         out[f"Residents living in England's most deprived 10% of neighbourhoods ({deprivation_basis(b)})"] = f"{s.loc[who, 'in_england_10pct']:.0f}%"

@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ...ingest.register import attribution_lines, files_used, load_register, used_sources
+from .population import bands_text
 from .text import md_escape
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ...analysis.basis import DenominatorYear
 
 #: Heading of each column of the "Data sources" table, by register field.
 SOURCES_TABLE_HEADINGS = {"title": "data"}
@@ -71,8 +74,12 @@ def notes_markdown(data_dir: Path, params_dict: dict[str, Any], caveats: list[st
     return "\n".join(lines)
 
 
-def population_caveats(params_dict: dict[str, Any]) -> list[str]:
-    """Caveats that apply to the population section, for the files the parameters name."""
+def population_caveats(params_dict: dict[str, Any], denominators: tuple[DenominatorYear, ...] = ()) -> list[str]:
+    """Caveats that apply to the population section, for the files the parameters name.
+
+    ``denominators`` are the years the population section took from IoD denominators
+    (:attr:`PopulationBasis.denominators`: mid-2022 from IoD2025's File 7).
+    """
     pop = params_dict.get("population", {}) or {}
     est = pop.get("estimate_years", [])
     out = [
@@ -85,10 +92,18 @@ def population_caveats(params_dict: dict[str, Any]) -> list[str]:
             "bands 0-15, 16-59 and 60+, so 16-64, 65+ and dependency ratios are not shown for those years."
         )
     if pop.get("census2021"):
+        others = "the other years" if not denominators else "the years before it"
         out.append(
             "Census 2021 counts usual residents on 2021 LSOAs"
-            + ("; the other years are mid-year estimates on 2011 LSOAs. " if pop.get("lsoa_panel") else ". ")
+            + (f"; {others} are mid-year estimates on 2011 LSOAs. " if pop.get("lsoa_panel") else ". ")
             + "Census custom datasets are cell-key perturbed, so totals differ slightly from published tables."
+        )
+    for d in denominators:
+        out.append(
+            f"Mid-{d.year} figures are the ONS mid-{d.year} small-area estimates MHCLG used as the {d.label} population "
+            f"denominators{' (File 7)' if d.file7 else ''}, on {d.lsoa_geography} LSOAs; ONS has since revised them. Their bands "
+            f"are {bands_text(d.bands)}, so 16-64, 65+ and dependency ratios are not shown for mid-{d.year}, and growth on one "
+            "consistent series does not use them."
         )
     if est:
         out.append(

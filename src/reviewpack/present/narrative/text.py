@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ...analysis.basis import PopulationBasis
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
 
@@ -52,6 +56,22 @@ def year_label(year: int, estimated: bool = False) -> str:
     if year == 2021:
         return "Census 2021"
     return f"mid-{year}{' (estimate)' if estimated else ''}"
+
+
+def population_when(year: int, basis: PopulationBasis | None = None) -> str:
+    """A population year in a sentence, with its source when an IoD edition's denominators give it.
+
+    ``Census 2021``, ``mid-2020``; ``mid-2022 (ONS estimates, as IoD2025 used them)`` for a year
+    from IoD2025's File 7 (see :class:`~reviewpack.analysis.basis.DenominatorYear`).
+    """
+    d = basis.denominator(year) if basis is not None else None
+    return year_label(year) if d is None else f"mid-{year} (ONS estimates, as {d.label} used them)"
+
+
+def population_label(year: int, basis: PopulationBasis | None = None) -> str:
+    """The same in a label's brackets: ``Census 2021``; ``mid-2022 ONS estimates, as IoD2025 used them``."""
+    d = basis.denominator(year) if basis is not None else None
+    return year_label(year) if d is None else f"mid-{year} ONS estimates, as {d.label} used them"
 
 
 def possessive(name: str) -> str:

@@ -22,7 +22,7 @@ def notes(P: Pack) -> None:
     """Methods, assumptions and caveats for this pack's inputs."""
     params = P.params.model_dump(mode="json")
     caveats = (
-        words.population_caveats(params)
+        words.population_caveats(params, P.population.basis.denominators)
         + words.deprivation_caveats(params, P.deprivation.imd_lsoa_counts(), P.scope.la_name)
         + words.grants_caveats(params)
     )

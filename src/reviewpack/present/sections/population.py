@@ -18,8 +18,11 @@ def context(pop: PopulationSection, text: str | None) -> None:
 
 
 def residents_over_time(pop: PopulationSection) -> None:
-    """Trend chart (when there is more than one year) and the contract table of residents."""
+    """A note on a year from IoD denominators (mid-2022), the trend chart (when there is more than one year) and the table."""
     scope, basis, table = pop.scope, pop.basis, pop.table()
+    kinds = pop.year_kinds()
+    for d in basis.denominators:
+        show_markdown(words.denominator_note(d, sorted(y for y, k in kinds.items() if k == "mid-year")))
     trend = pop.trend()
     if len(basis.years) > 1:
         fig = charts.population_trend(
@@ -27,12 +30,14 @@ def residents_over_time(pop: PopulationSection) -> None:
             title=figures.trend_title(pop.consistent_growth(), scope.area, scope.la_name, scope.grouping),
             subtitle=words.trend_subtitle(scope, basis),
             source=words.SOURCE,
+            marked=[d.year for d in basis.denominators],
+            marked_note=figures.trend_marked_note(basis),
         )
-        show_figure(fig, figures.trend_alt(table, scope.grouping), name="population_trend")
+        show_figure(fig, figures.trend_alt(table, scope.grouping, basis), name="population_trend")
     show_table(
         table, f"population_by_{scope.grouping}", words.table_caption(scope), scope,
         row_class=lambda r: "estimated" if r["estimated"] else None,
-        note=figures.population_table_note(table),
+        note=figures.population_table_note(table, basis),
     )
 
 
@@ -42,7 +47,7 @@ def growth(pop: PopulationSection) -> None:
     if table.empty:
         show_markdown(words.ONE_YEAR)
         return
-    show_table(table, "population_growth", words.GROWTH_CAPTION, pop.scope, note=words.GROWTH_NOTE)
+    show_table(table, "population_growth", words.GROWTH_CAPTION, pop.scope, note=words.growth_note(pop.basis))
 
 
 def dependency(pop: PopulationSection) -> None:
@@ -56,6 +61,9 @@ def dependency(pop: PopulationSection) -> None:
         source=words.SOURCE, value_fmt="{:.0f}", ylabel="Per 100 aged 16-64", last=scope.la_name,
     )
     show_figure(fig, words.dependency_alt(dep), name="dependency")
+    why = words.dependency_note(int(dep["year"].max()), pop.basis)
+    if why:
+        show_markdown(why)
     show_table(dep, "dependency_ratios", words.DEPENDENCY_CAPTION, scope)
 
 

@@ -39,7 +39,7 @@ def at_a_glance(P: Pack) -> None:
     """The headline figures for the pack's area against the borough, how deciles count, and questions to ask."""
     s, dep, pop = P.scope, P.deprivation, P.population
     table, shares, facts = pop.table(), dep.fifth_shares(), grant_facts(P.grants)
-    rows = glance.rows(table, shares, dep.latest, s, facts)
+    rows = glance.rows(table, shares, dep.latest, s, facts, pop.basis)
     asks = glance.questions(table, shares, pop.consistent_growth(), dep.latest, s, facts)
     intro = " ".join((glance.summary_line(s, table), glance.DECILES.format(la_s=possessive(glance.md_escape(s.la_name))), _wards(P)))
     show_summary(rows, f"{s.area_label} at a glance", intro, asks, glance.QUESTIONS_HEADING)
@@ -52,9 +52,9 @@ def key_messages(P: Pack) -> None:
     found = messages.deprivation_messages(shares, s, dep.latest)
     if facts is not None:
         found += messages.grants_messages(facts, s)
-    found += messages.population_messages(table, pop.consistent_growth(), s)
+    found += messages.population_messages(table, pop.consistent_growth(), s, pop.basis)
     show_key_messages(found)
-    record_headlines(messages.headlines(table, shares, dep.latest, s, facts))
+    record_headlines(messages.headlines(table, shares, dep.latest, s, facts, pop.basis))
 
 
 def _wards(P: Pack) -> str:
