@@ -8,7 +8,8 @@ In one run, on the default packs, in a throw-away copy of the project
     ``jupyter nbconvert --to html --no-input`` CLI, pack after pack;
 (b) ``reviewpack build --force --jobs 1``;
 (c) ``reviewpack build --force`` with the default jobs (and, for before/after,
-    the same with the kernel template off: ``REVIEWPACK_PREFORK=0``);
+    the same with the kernel template off: ``REVIEWPACK_PREFORK=0``, and with the
+    parsed-file cache ``.cache/reviewpack/reads/`` emptied first: every file parsed again);
 (d) a warm no-op ``reviewpack build`` (nothing changed; median of several runs);
 (e) a build after changing one pack's parameter (its title);
 (f) the floor: the notebook's code cells executed with ``exec`` in one plain Python
@@ -196,6 +197,12 @@ def reviewpack(proj: Path, label: str, args: list[str], env: dict[str, str] | No
     return m
 
 
+def cold_reads(proj: Path, label: str, args: list[str]) -> Measurement:
+    """(c) with ``.cache/reviewpack/reads/`` emptied first: every input file parsed again (once, in the kernel template)."""
+    shutil.rmtree(proj / ".cache" / "reviewpack" / "reads", ignore_errors=True)
+    return reviewpack(proj, label, args)
+
+
 def noop(proj: Path, runs: int) -> Measurement:
     """(d) ``reviewpack build`` with nothing changed: nothing may be rewritten."""
     out = proj / "reports" / "latest"
@@ -291,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--packs", nargs="+", default=None, help="packs (default: every pack in params/defaults.yaml)")
     ap.add_argument("--skip-naive", action="store_true", help="skip (a), the slowest scenario")
     ap.add_argument("--noop-runs", type=int, default=7)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run (a) and (c) this many times, alternately, and report the median of each (a shared machine's "
+                         "speed drifts over minutes; the ratio of medians is steadier)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     ap.add_argument("--floor", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -316,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             ("a", None if args.skip_naive else (lambda: naive_loop(proj, packs))),
             ("b", lambda: reviewpack(proj, "(b) reviewpack build --force --jobs 1", ["--force", "--jobs", "1", *pack_args])),
             ("c0", lambda: reviewpack(proj, f"(c) --force, {jobs} jobs, kernel template off (before)", ["--force", *pack_args], bench_env(REVIEWPACK_PREFORK="0"))),
+            ("c1", lambda: cold_reads(proj, f"(c) --force, {jobs} jobs, parsed-file cache emptied first", ["--force", *pack_args])),
             ("c", lambda: reviewpack(proj, f"(c) reviewpack build --force ({jobs} jobs)", ["--force", *pack_args])),
             ("d", lambda: noop(proj, args.noop_runs)),
         ]
@@ -328,6 +339,20 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copytree(proj / "reports" / "latest", Path(tmp) / "b-output")
             if key == "c":
                 results[key].extra["identical_to_b"] = identical(Path(tmp) / "b-output", proj / "reports" / "latest")
+        if args.repeat > 1 and "a" in results:
+            runs = {"a": [results["a"]], "c": [results["c"]]}
+            for i in range(1, args.repeat):
+                for key, fn in (("a", lambda: naive_loop(proj, packs)), ("c", lambda: reviewpack(proj, results["c"].label, ["--force", *pack_args]))):
+                    print(f"  running {key} again ({i + 1} of {args.repeat}) ...", flush=True)
+                    shutil.rmtree(proj / "naive", ignore_errors=True)
+                    runs[key].append(fn())
+            for key, ms in runs.items():
+                walls = [m.wall for m in ms]
+                median = sorted(ms, key=lambda m: m.wall)[len(ms) // 2]
+                median.extra = {**results[key].extra, **median.extra, "walls": walls}
+                median.notes = (median.notes + "; " if median.notes else "") + "median of " + ", ".join(f"{w:.2f}" for w in walls) + " s"
+                median.label = results[key].label
+                results[key] = median
         target = packs[1] if len(packs) > 1 else packs[0]
         pfile = proj / "params" / f"{target}.yaml"
         pfile.write_text(pfile.read_text().replace("title: ", "title: Trial ", 1))
@@ -341,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'RSS sum MiB':>12} {'PSS sum MiB':>12} {'max proc MiB':>12} {'HTML bytes':>11}")
     print(head)
     print("-" * len(head))
-    for key in ("a", "b", "c0", "c", "d", "e", "f"):
+    for key in ("a", "b", "c0", "c1", "c", "d", "e", "f"):
         m = results.get(key)
         if m is None:
             continue
@@ -356,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     print("that maps it (an overestimate); PSS sum divides shared pages between them (the real total); max proc is the")
     print("largest single process (what getrusage(RUSAGE_CHILDREN) reports).")
     print()
-    for key in ("b", "c0", "c", "e"):
+    if "walls" in results.get("a", Measurement("", 0.0)).extra:
+        print(f"{results['a'].label}: {results['a'].notes}")
+    for key in ("b", "c0", "c1", "c", "e"):
         if key in results:
             print(f"{results[key].label}: {results[key].notes}")
             print(f"    {phases(results[key])}")
@@ -364,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{f.label}: {f.notes}")
     c = results["c"]
     print(f"(c) output byte-identical to (b): {'yes' if c.extra.get('identical_to_b') else 'NO'}")
+    print(f"(c) against the floor on the same cores, (f) / {jobs} jobs = {f.wall / jobs:.2f} s: {c.wall / (f.wall / jobs):.2f}x")
     print()
     checks = []
     if a:

@@ -156,3 +156,95 @@ def test_the_exporter_without_its_soup_pass_gives_the_same_document():
     assert "anchor-link" not in ours and "anchor-link" not in theirs
     assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))
     assert "Residents &amp; <em>age</em>" in ours
+
+
+# --------------------------------------------------------------------------- #
+# kept on disk between builds: arrays and JSON only
+# --------------------------------------------------------------------------- #
+
+
+@pytest.fixture
+def on_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "DISK_MIN_BYTES", 0)
+    folder = tmp_path / "reads"
+    cache.enable(disk=folder)
+    yield folder
+    cache.enable(False)
+
+
+def _frame_file(tmp_path: Path) -> Path:
+    f = tmp_path / "t.csv"
+    f.write_text("code,kind,n,share,flag\nE01,a,1,0.5,True\nE02,b,2,,False\nE03,a,3,1.25,True\n", encoding="utf-8")
+    return f
+
+
+def _reader_calls(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = pd.read_csv
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_a_frame_kept_on_disk_comes_back_exactly(tmp_path, monkeypatch, on_disk):
+    f = _frame_file(tmp_path)
+    calls = _reader_calls(monkeypatch)
+    first = read_csv_checked(f, ["code"], dtype={"code": str, "kind": "category"}, label="test file")
+    first.attrs["source"] = "t.csv"  # a copy: what is kept was saved before
+    assert len(list(on_disk.glob("*.npz"))) == 1
+    cache.clear()  # a new build: nothing in memory, the entry on disk
+    again = read_csv_checked(f, ["code"], dtype={"code": str, "kind": "category"}, label="test file")
+    assert calls == [1], "loaded from disk, not parsed"
+    pd.testing.assert_frame_equal(again, read_csv_checked.uncached(f, ["code"], dtype={"code": str, "kind": "category"}, label="test file"))
+    assert isinstance(again["kind"].dtype, pd.CategoricalDtype) and again["code"].dtype == object
+    import numpy as np
+
+    with np.load(next(on_disk.glob("*.npz")), allow_pickle=False) as z:  # arrays and JSON: nothing that runs code
+        assert "meta" in z.files
+
+
+def test_the_disk_key_is_the_file_bytes_not_its_date(tmp_path, monkeypatch, on_disk):
+    f = _frame_file(tmp_path)
+    read_csv_checked(f, ["code"])
+    st = f.stat()
+    f.write_text(f.read_text(encoding="utf-8").replace("E03,a,3", "E03,a,4"), encoding="utf-8")  # same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the same date
+    cache.clear()
+    assert read_csv_checked(f, ["code"])["n"].tolist() == [1, 2, 4]
+
+
+def test_a_damaged_entry_is_removed_and_the_file_parsed(tmp_path, monkeypatch, on_disk):
+    f = _frame_file(tmp_path)
+    read_csv_checked(f, ["code"])
+    entry = next(on_disk.glob("*.npz"))
+    entry.write_bytes(b"not a zip")
+    cache.clear()
+    calls = _reader_calls(monkeypatch)
+    assert read_csv_checked(f, ["code"])["n"].tolist() == [1, 2, 3]
+    assert calls == [1] and entry.is_file() and entry.stat().st_size > 100  # parsed, and written again
+
+
+def test_frames_it_cannot_hold_exactly_stay_in_memory_only(tmp_path, on_disk):
+    from reviewpack.ingest.cache import _save_frame
+
+    mixed = pd.DataFrame({"a": ["x", 1]})
+    _save_frame(mixed, on_disk / "mixed.npz")
+    _save_frame(pd.DataFrame({"a": pd.array([1, None], dtype="Int64")}), on_disk / "nullable.npz")
+    _save_frame(pd.DataFrame({"a": [1, 2]}, index=[5, 6]), on_disk / "index.npz")
+    attrs = pd.DataFrame({"a": [1]})
+    attrs.attrs["when"] = object()
+    _save_frame(attrs, on_disk / "attrs.npz")
+    assert not list(on_disk.glob("*"))
+
+
+def test_a_build_keeps_parsed_files_and_no_cache_keeps_none(project_copy):
+    from reviewpack.cli import main
+
+    reads = project_copy / ".cache" / "reviewpack" / "reads"
+    assert main(["--project", str(project_copy), "build", "--pack", "north", "--no-cache"]) == 0
+    assert not reads.exists()
+    tables = project_copy / "reports" / "latest" / "tables" / "north"
+    no_cache = {p.name: p.read_bytes() for p in tables.glob("*.csv")}
+    for _ in range(2):  # the first build writes the entries, the second loads them
+        assert main(["--project", str(project_copy), "build", "--pack", "north", "--force"]) == 0
+        assert {p.name: p.read_bytes() for p in tables.glob("*.csv")} == no_cache
+    assert len(list(reads.glob("*.npz"))) >= 3

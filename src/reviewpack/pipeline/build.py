@@ -34,6 +34,7 @@ from .lock import output_lock
 from .page import pack_page, stamp
 from .plan import BuildPlan, plan_build
 from .publish import PackOutput, publish
+from .store import CACHE_DIR
 from .swap import clean_stale
 from .verify import Inputs, check_inputs, check_unchanged, reconcile
 
@@ -198,6 +199,7 @@ def run_packs(
         PackTask(
             pack=n, params=_params(plan, n), page=pack_page(plan.page), notebook=plan.notebooks[n],
             root=str(plan.root), source_digest=fp.source, checksums=inputs.checksums, prefork=plan.prefork, quiet=quiet,
+            read_cache=str(plan.root / CACHE_DIR / "reads") if plan.use_cache else None,
         )
         for n in todo
     ]

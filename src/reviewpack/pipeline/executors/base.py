@@ -75,6 +75,9 @@ class PackTask:
     preload : list of str
         Modules a kernel template preloads: the union of the imports of every pack's notebook
         in the build (empty: this notebook's own imports), so one template serves every pack.
+    read_cache : str, optional
+        Folder where a local kernel template keeps parsed input files between builds
+        (:mod:`reviewpack.ingest.cache`); ``None`` (``--no-cache``, remote workers): not kept.
     """
 
     pack: str
@@ -89,6 +92,7 @@ class PackTask:
     quiet: bool = True
     verify_worker: bool = False
     preload: list[str] = field(default_factory=list)
+    read_cache: str | None = None
 
 
 @dataclass

@@ -109,7 +109,7 @@ def _template_main() -> None:  # pragma: no cover - runs in the template process
                 req = json.loads(conn.makefile("rb").readline())
                 if "warm" in req:  # no reply: the kernels asked for next wait in the queue meanwhile
                     conn.close()
-                    _warm(req["warm"])
+                    _warm(req["warm"], req.get("disk"))
                     continue
                 pid = os.fork()
                 if pid == 0:
@@ -124,11 +124,12 @@ def _template_main() -> None:  # pragma: no cover - runs in the template process
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
 
 
-def _warm(packs: list[list[Any]]) -> None:  # pragma: no cover - runs in the template process
+def _warm(packs: list[list[Any]], disk: str | None = None) -> None:  # pragma: no cover - runs in the template process
     """Read the files the packs share, and import what their sections import only when used.
 
-    Each kernel forked afterwards inherits both (:mod:`reviewpack.ingest.cache`).  A failure
-    only costs the time: each kernel then reads for itself and reports a bad file itself.
+    Each kernel forked afterwards inherits both (:mod:`reviewpack.ingest.cache`), and the folder
+    ``disk`` where parsed files are kept between builds (``None``: not kept).  A failure only costs
+    the time: each kernel then reads for itself and reports a bad file itself.
     """
     import importlib
 
@@ -138,7 +139,7 @@ def _warm(packs: list[list[Any]]) -> None:  # pragma: no cover - runs in the tem
 
         for name in DEFERRED_IMPORTS:
             importlib.import_module(name)
-        cache.enable()
+        cache.enable(disk=disk)
         read_inputs([(root, params) for root, params in packs])
 
 
@@ -213,14 +214,16 @@ class KernelTemplate:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def warm(self, packs: list[tuple[str, dict[str, Any]]]) -> None:
+    def warm(self, packs: list[tuple[str, dict[str, Any]]], disk: str | None = None) -> None:
         """Ask the template to read the files ``packs`` (``(root, params)`` each) share before it forks their kernels.
 
+        ``disk``: the folder where parsed files are kept between builds (``None``: not kept).
         Returns at once; the template reads once it has imported its modules, and the kernels asked
         for meanwhile wait their turn.  A template that cannot be reached is left as it is.
         """
+        request = {"warm": [[str(root), params] for root, params in packs], "disk": disk}
         with contextlib.suppress(OSError), _connect(self.address, 30.0) as s:
-            s.sendall(json.dumps({"warm": [[str(root), params] for root, params in packs]}).encode() + b"\n")
+            s.sendall(json.dumps(request).encode() + b"\n")
 
     def close(self, now: bool = False) -> None:
         """Stop the template (kernels it forked are shut down by their managers); ``now``: kill it (it forked none)."""

@@ -84,7 +84,7 @@ class LocalExecutor:
             self.template = take_early(modules, self.quiet) or KernelTemplate(modules, quiet=self.quiet)
             # the files the packs share, read once in the template: one pack reads every file its local
             # authority's packs share (a pack that names other files reads those in its own kernel)
-            self.template.warm([(tasks[0].root, tasks[0].params)])
+            self.template.warm([(tasks[0].root, tasks[0].params)], tasks[0].read_cache)
         if self.jobs > 1 and len(tasks) > 1 and self.pool is None:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
