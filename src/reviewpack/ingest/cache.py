@@ -10,7 +10,8 @@ it.  A notebook in JupyterLab, a test or a plain ``papermill`` run reads every f
 
 A result is kept under the reader, the file's resolved path, size and modification time, and
 the other arguments: a file that changes is read again.  Callers get a copy (a frame they change
-does not change the next caller's).  Arguments that cannot be keyed (a frame, say) bypass the cache.
+does not change the next caller's).  Arguments that cannot be keyed (a frame, say) bypass the cache,
+and so does a reader called by another reader: only the outer result is kept (half the memory).
 
 With a folder given to :func:`enable` (a build passes ``.cache/reviewpack/reads/``; ``--no-cache``
 passes none), a frame read from a file is also kept on disk, under the SHA-256 of the file's
@@ -95,18 +96,17 @@ def read_once(reader: F) -> F:
 
     @functools.wraps(reader)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not _ENABLED:
+        global _DEPTH
+        if not _ENABLED or _DEPTH > 0:  # off, or read by another reader: only the outer result is kept
             return reader(*args, **kwargs)
         try:
             parts = [_freeze(Path(a)) if isinstance(a, str) and i == 0 else _freeze(a) for i, a in enumerate(args)]
             key = (name, tuple(parts), _freeze(kwargs))
         except (_Unkeyable, OSError, ValueError):
             return reader(*args, **kwargs)
-        global _DEPTH
         found = _STORE.get(key, _MISS)
         if found is _MISS:
-            # on disk only what the caller asked for, not what that reader read through another one
-            disk = _disk_path(reader, args, kwargs) if _DEPTH == 0 else None
+            disk = _disk_path(reader, args, kwargs)
             found = _load_frame(disk) if disk is not None else None
             if found is None:
                 _DEPTH += 1
