@@ -137,14 +137,6 @@ def enable(on: bool = True, disk: str | Path | None = None) -> None:
 # on disk: arrays and JSON only
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _canonical(value: Any) -> Any:
     """A frozen argument as JSON-able data in an order that is the same in every process (sets sorted)."""
     if isinstance(value, frozenset):
@@ -165,10 +157,11 @@ def _disk_path(reader: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[s
         if not source.is_file() or source.stat().st_size < DISK_MIN_BYTES:
             return None
         from .. import __version__
+        from .files import sha256_file  # here: files.py imports this module
 
         code = Path(reader.__code__.co_filename).read_bytes()
         rest = json.dumps(_canonical([_freeze(a) for a in args[1:]] + [_freeze(kwargs)]))
-        parts = [__version__, reader.__module__, reader.__qualname__, hashlib.sha256(code).hexdigest(), _sha256(source), rest]
+        parts = [__version__, reader.__module__, reader.__qualname__, hashlib.sha256(code).hexdigest(), sha256_file(source), rest]
     except (OSError, AttributeError, TypeError, ValueError, _Unkeyable):
         return None
     return _DISK / f"{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:40]}.npz"

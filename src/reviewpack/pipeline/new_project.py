@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import os
 import re
@@ -39,6 +38,7 @@ import yaml
 from ..config import NATIONAL_FILE, PARAMS_DIRNAME, deep_merge, read_yaml, slug
 from ..config.names import check_pack_name
 from ..errors import DataFileError, ParameterError
+from ..ingest.files import sha256_file
 
 #: the overview's pack name (the ``--grouping`` selections use the same)
 OVERVIEW = "borough"
@@ -174,14 +174,6 @@ def _pack_names(areas: list[str], shown: str) -> dict[str, str]:
 def _safe_copy_name(path: Path, fallback: str, taken: set[str]) -> str:
     name = path.name if _SAFE_NAME.match(path.name) else fallback + path.suffix.lower()
     return name if name not in taken else "project_" + name
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -322,7 +314,7 @@ def init_project(source_root: Path, folder: Path, code: str, areas: Path | None 
     sums: dict[str, str] = {}
     for name in national_files:
         src = src_data / "raw" / name
-        digest = _sha256(src)
+        digest = sha256_file(src)
         if expected.get(name) not in (None, digest):
             raise DataFileError(f"National file 'raw/{name}' does not match the checkout's data/checksums.sha256. Restore it from git.", file=name)
         _link_or_copy(src, raw_dir / name)
@@ -332,7 +324,7 @@ def init_project(source_root: Path, folder: Path, code: str, areas: Path | None 
             _write_mapping(raw_dir / name, column, mapping, wards)
         else:
             shutil.copyfile(src, raw_dir / name)
-        sums[name] = _sha256(raw_dir / name)
+        sums[name] = sha256_file(raw_dir / name)
     (folder / "data" / "checksums.sha256").write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(sums)), encoding="utf-8")
     sources = {
         "attribution": register.get("attribution", []),

@@ -153,8 +153,7 @@ class Pack:
         _ = self.inputs.lsoa_population, self.inputs.wards
         if self.demand is not None:
             _ = self.demand.local, self.demand.england
-        known = self.inputs.known_codes()
-        del known
+        self.inputs.known_codes()
 
 
 def read_inputs(packs: list[tuple[str, dict[str, Any]]]) -> None:
